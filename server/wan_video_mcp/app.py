@@ -1,0 +1,210 @@
+"""The MCP server: four thin tools, the recent-tasks resources, and the runtime
+(HTTP client, journal, saver, background tasks) that lives as long as the server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from mcp.server.context import ServerRequestContext
+from mcp.server.mcpserver import Context, MCPServer
+from mcp_types import CallToolResult, ListResourcesResult, PaginatedRequestParams, Resource, ToolAnnotations
+
+from wan_video_mcp import descriptions
+from wan_video_mcp.downloads import VideoSaver
+from wan_video_mcp.journal import Journal, JournalRecord
+from wan_video_mcp.params import EditVideoArgs, GetTaskArgs, ReferenceVideoArgs, ToolArguments, VaceEditArgs
+from wan_video_mcp.params.parsing import parse_arguments
+from wan_video_mcp.params.schema import input_schema
+from wan_video_mcp.providers import ProviderRegistry, ProviderTransport
+from wan_video_mcp.providers.transport import build_http_client
+from wan_video_mcp.results import render
+from wan_video_mcp.service import VideoService
+from wan_video_mcp.settings import Settings
+from wan_video_mcp.toolkit import define_tool
+from wan_video_mcp.waiting import ProgressSink
+
+RECENT_URI = "wan://tasks/recent"
+RECENT_LIMIT = 50
+RECENT_RESOURCE = Resource(
+    uri=RECENT_URI,
+    name="recent-tasks",
+    title="Recent video tasks",
+    description="The newest video tasks this server submitted or looked up, newest first (JSON).",
+    mime_type="application/json",
+)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    service: VideoService
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings, registry: ProviderRegistry | None = None
+) -> AsyncGenerator[Runtime]:
+    registry = registry or ProviderRegistry(settings)
+    journal = await Journal.open(settings.journal_path)
+    saver = VideoSaver(settings.output_dir, settings.max_download_bytes)
+    try:
+        async with build_http_client(settings.http_timeout_seconds) as http, anyio.create_task_group() as tg:
+            transport = ProviderTransport(http, settings.secrets())
+            service = VideoService(
+                settings=settings,
+                registry=registry,
+                transport=transport,
+                journal=journal,
+                saver=saver,
+                background=tg,
+            )
+            yield Runtime(settings, service)
+            tg.cancel_scope.cancel()  # unfinished downloads restart on the next get_task
+    finally:
+        await saver.aclose()
+        await journal.close()
+
+
+class WanServer(MCPServer[Runtime]):
+    """MCPServer whose resource list also names each recent task."""
+
+    async def _handle_list_resources(
+        self, ctx: ServerRequestContext[Runtime], params: PaginatedRequestParams | None
+    ) -> ListResourcesResult:
+        listed = await super()._handle_list_resources(ctx, params)
+        listed.resources.append(RECENT_RESOURCE)
+        records = await ctx.lifespan_context.service.journal.recent(RECENT_LIMIT)
+        listed.resources.extend(_task_resource(record) for record in records if record.handle)
+        return listed
+
+
+def build_server(settings: Settings) -> WanServer:
+    registry = ProviderRegistry(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[Runtime]) -> AsyncGenerator[Runtime]:
+        async with open_runtime(settings, registry) as runtime:
+            yield runtime
+
+    tools = [
+        _generating_tool(ReferenceVideoArgs, registry, "Generate a video from references"),
+        _generating_tool(EditVideoArgs, registry, "Edit a video from an instruction"),
+        _generating_tool(VaceEditArgs, registry, "VACE video editing (5 functions)"),
+        define_tool(
+            name="get_task",
+            title="Get (and wait for) a video task",
+            description=descriptions.GET_TASK,
+            input_schema=input_schema(GetTaskArgs),
+            annotations=ToolAnnotations(
+                title="Get a video task", read_only_hint=True, idempotent_hint=True, open_world_hint=True
+            ),
+            body=_get_task,
+        ),
+    ]
+    server = WanServer(
+        "wan-video-mcp",
+        title="Wan video (r2v, videoedit, VACE)",
+        instructions=descriptions.INSTRUCTIONS,
+        version=descriptions.VERSION,
+        tools=tools,
+        lifespan=lifespan,
+    )
+    _add_resources(server)
+    return server
+
+
+def _generating_tool(model: type[ToolArguments], registry: ProviderRegistry, title: str) -> Any:
+    async def body(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
+        args = parse_arguments(model, arguments)
+        result = await _service(ctx).generate(args, _progress(ctx))  # pyright: ignore[reportArgumentType]
+        return render(result)
+
+    return define_tool(
+        name=model.tool,
+        title=title,
+        description=descriptions.TOOLS[model.tool],
+        input_schema=input_schema(model, registry.offering(model.model)),
+        annotations=ToolAnnotations(
+            title=title,
+            read_only_hint=False,
+            destructive_hint=False,
+            idempotent_hint=False,
+            open_world_hint=True,
+        ),
+        body=body,
+    )
+
+
+async def _get_task(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
+    args = parse_arguments(GetTaskArgs, arguments)
+    return render(await _service(ctx).get_task(args.task_id, args.wait_seconds, _progress(ctx)))
+
+
+def _service(ctx: Context[Any, Any]) -> VideoService:
+    runtime: Runtime = ctx.request_context.lifespan_context
+    return runtime.service
+
+
+def _progress(ctx: Context[Any, Any]) -> ProgressSink:
+    async def send(progress: float, total: float | None, message: str) -> None:
+        # A no-op unless the client sent a progressToken with this call.
+        await ctx.report_progress(progress, total, message)
+
+    return send
+
+
+def _add_resources(server: WanServer) -> None:
+    # A template (with an optional ?limit=) rather than a static resource, because only
+    # templates receive the request context; resources/list names the plain URI.
+    @server.resource(
+        RECENT_URI + "{?limit}",
+        name="recent-tasks",
+        title="Recent video tasks",
+        description="The newest video tasks, newest first (JSON); ?limit=N for more or fewer (default 50).",
+        mime_type="application/json",
+    )
+    async def recent_tasks(ctx: Context[Runtime, Any], limit: int = RECENT_LIMIT) -> str:
+        records = await ctx.request_context.lifespan_context.service.journal.recent(max(1, min(limit, 500)))
+        return json.dumps([_task_json(record) for record in records], indent=2)
+
+    @server.resource(
+        "wan://tasks/{provider}/{task_id}",
+        name="task",
+        title="One video task",
+        description="Everything the journal knows about one task (JSON).",
+        mime_type="application/json",
+    )
+    async def task(provider: str, task_id: str, ctx: Context[Runtime, Any]) -> str:
+        record = await ctx.request_context.lifespan_context.service.journal.get(f"{provider}:{task_id}")
+        if record is None:
+            raise ValueError(f"No task {provider}:{task_id} in this server's journal.")
+        return json.dumps(_task_json(record), indent=2)
+
+    del recent_tasks, task  # registered by the decorators
+
+
+def _task_resource(record: JournalRecord) -> Resource:
+    assert record.handle is not None
+    provider, _, task_id = record.handle.partition(":")
+    prompt = str(record.params.get("prompt", ""))[:60]
+    return Resource(
+        uri=f"wan://tasks/{provider}/{task_id}",
+        name=record.handle,
+        title=f"{record.state} · {record.model} · {prompt}".rstrip(" ·"),
+        mime_type="application/json",
+    )
+
+
+def _task_json(record: JournalRecord) -> dict[str, Any]:
+    data = record.model_dump(mode="json", exclude={"id", "fingerprint"})
+    data["task_id"] = data.pop("handle")
+    if record.outcome_unknown:
+        data["state"] = "submit_unknown"
+    if record.handle and record.state in ("queued", "running"):
+        data["continue_with"] = {"tool": "get_task", "arguments": {"task_id": record.handle}}
+    return data

@@ -1,0 +1,119 @@
+"""The `wan-video-mcp` command: serve (stdio or http), demo, check, emulator."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from functools import partial
+from pathlib import Path
+
+import anyio
+from pydantic import ValidationError
+
+from wan_video_mcp.logs import configure_logging
+from wan_video_mcp.settings import Settings, load_settings
+
+DEMO_OUTPUT = Path("wan-video-mcp-demo")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "serve"
+    if command == "emulator":
+        return _run_emulator(args.host, args.port)
+    if command == "demo":
+        from wan_video_mcp.demo import run_demo
+
+        return anyio.run(run_demo, Path(args.output_dir))
+    settings = _settings(args.env_file)
+    if settings is None:
+        return 2
+    configure_logging(settings.log_level, settings.secrets())
+    if command == "check":
+        return _check(settings, args.json)
+    return _serve(
+        settings,
+        getattr(args, "transport", "stdio"),
+        getattr(args, "host", "127.0.0.1"),
+        getattr(args, "port", 8000),
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wan-video-mcp",
+        description="MCP server for Alibaba's Wan video models. Without a command: serve over stdio.",
+    )
+    parser.add_argument("--env-file", help="read settings from this .env file too (the environment wins)")
+    commands = parser.add_subparsers(dest="command")
+    serve = commands.add_parser("serve", help="run the MCP server (default)")
+    serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="http only (default 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, default=8000, help="http only (default 8000); MCP endpoint at /mcp"
+    )
+    demo = commands.add_parser(
+        "demo", help="run the whole flow against the built-in emulator (no key, no network)"
+    )
+    demo.add_argument(
+        "--output-dir",
+        default=str(DEMO_OUTPUT),
+        help=f"where the demo saves videos (default ./{DEMO_OUTPUT})",
+    )
+    check = commands.add_parser("check", help="is each provider's key set, and does the provider accept it?")
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    emulator = commands.add_parser("emulator", help="run the provider emulator alone (for manual testing)")
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=8777)
+    return parser
+
+
+def _settings(env_file: str | None) -> Settings | None:
+    try:
+        return load_settings(env_file)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
+        print(f"wan-video-mcp: invalid configuration: {problems}", file=sys.stderr)
+        return None
+
+
+def _serve(settings: Settings, transport: str, host: str, port: int) -> int:
+    from wan_video_mcp.app import build_server
+
+    server = build_server(settings)
+    if transport == "http":
+        anyio.run(partial(server.run_streamable_http_async, host=host, port=port))
+    else:
+        anyio.run(server.run_stdio_async)
+    return 0
+
+
+def _check(settings: Settings, as_json: bool) -> int:
+    from wan_video_mcp.check import check_keys, exit_code, render_report
+
+    results = anyio.run(check_keys, settings)
+    print(render_report(results, as_json))
+    return exit_code(results)
+
+
+def _run_emulator(host: str, port: int) -> int:
+    from wan_video_mcp.emulator import serve_emulator
+
+    async def forever() -> None:
+        async with serve_emulator(host=host, port=port) as running:
+            print(f"Provider emulator on {running.origin}. Point the server at it with:")
+            for name, value in running.environment().items():
+                print(f"  export {name}={value}")
+            await anyio.sleep_forever()
+
+    try:
+        anyio.run(forever)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

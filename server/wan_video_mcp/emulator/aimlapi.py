@@ -1,0 +1,113 @@
+"""Emulated AI/ML API: `alibaba/wan-2-7-r2v` on /v2/video/generations."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from wan_video_mcp.emulator import checks
+from wan_video_mcp.emulator.common import (
+    bearer_ok,
+    fault_response,
+    json_response,
+    record,
+    request_id,
+    result_url,
+)
+from wan_video_mcp.emulator.state import EmulatedTask, EmulatorState, Fault
+
+PATH = "/v2/video/generations"
+STATUS = {
+    "queued": "queued",
+    "running": "generating",
+    "succeeded": "completed",
+    "failed": "error",
+    "canceled": "error",
+}
+FAULT_BODIES: dict[str, tuple[int, str]] = {
+    "auth": (401, "Unauthorized: invalid or missing API key"),
+    # AI/ML API answers 403 when the account is out of credits.
+    "balance": (403, "Your account has run out of credits. Top up to continue."),
+    "rate_limit": (429, "Too many requests"),
+    "moderation": (400, "Prompt was flagged by the content moderation system"),
+    "invalid": (400, "Body validation failed"),
+    "server_error": (500, "Internal server error"),
+    "not_found": (404, "Generation not found"),
+}
+BODY: dict[str, checks.Check] = {
+    "model": checks.choice("alibaba/wan-2-7-r2v"),
+    "prompt": checks.text(1, 5000),
+    "first_frame_image": checks.url,
+    "image_urls": checks.listing(checks.url, 5),
+    "video_urls": checks.listing(checks.url, 5),
+    "aspect_ratio": checks.choice(*checks.RATIOS),
+    "resolution": checks.choice("720p", "1080p"),
+    "duration": checks.choice(5, 10, 15),
+    "enhance_prompt": checks.boolean,
+    "negative_prompt": checks.text(1, 500),
+    "seed": checks.integer(0, checks.MAX_SEED),
+    "watermark": checks.boolean,
+}
+
+
+def render(fault: Fault, path: str = PATH) -> Response:
+    status, message = FAULT_BODIES[fault.kind]
+    body = {
+        "message": f"{message}: {fault.message}" if fault.message else message,
+        "path": path,
+        "requestId": request_id(),
+        "statusCode": str(status),
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+    }
+    headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else None
+    return json_response(status, body, headers)
+
+
+def generation(request: Request, state: EmulatorState, task: EmulatedTask) -> dict[str, Any]:
+    phase = state.phase(task)
+    body: dict[str, Any] = {
+        "id": task.task_id,
+        "status": STATUS[phase],
+        "video": None,
+        "error": None,
+        "meta": None,
+    }
+    if phase == "succeeded":
+        seconds = task.body.get("duration", 10)
+        body["video"] = {"url": result_url(request, state, task)}
+        body["meta"] = {"usage": {"credits_used": 210 * seconds, "usd_spent": round(0.1 * seconds, 4)}}
+    elif phase == "failed":
+        body["error"] = {"name": task.script.error_code, "message": task.script.error_message}
+    return body
+
+
+def routes(state: EmulatorState) -> list[Route]:
+    async def create(request: Request) -> Response:
+        body = await record(request, state, "aimlapi", "submit")
+        if not bearer_ok(request, state, "aimlapi"):
+            return render(Fault("auth"))
+        if response := await fault_response(state, "aimlapi", "submit", render):
+            return response
+        if "aimlapi" in state.exhausted:
+            return render(Fault("balance"))
+        if problem := checks.fields(body, BODY, ("model", "prompt"), state.options.reject_unknown_fields):
+            return render(Fault("invalid", message=problem))
+        task = state.create_task("aimlapi", "alibaba/wan-2-7-r2v", body)
+        return json_response(200, generation(request, state, task))
+
+    async def fetch(request: Request) -> Response:
+        await record(request, state, "aimlapi", "poll")
+        if not bearer_ok(request, state, "aimlapi"):
+            return render(Fault("auth"))
+        if response := await fault_response(state, "aimlapi", "poll", render):
+            return response
+        task = state.find("aimlapi", request.query_params.get("generation_id", ""))
+        if task is None or state.phase(task) == "expired":
+            return render(Fault("not_found"))
+        return json_response(200, generation(request, state, task))
+
+    return [Route(PATH, create, methods=["POST"]), Route(PATH, fetch, methods=["GET"])]

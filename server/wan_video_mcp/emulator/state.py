@@ -1,0 +1,198 @@
+"""Everything the emulator remembers: tasks, keys, the request log, injected faults,
+and switches for the behaviours providers.md marks [unknown]."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import Any, Literal
+
+EmulatedProvider = Literal["dashscope", "apiyi", "modellix", "aimlapi"]
+CallKind = Literal["submit", "poll", "check", "download"]
+TaskPhase = Literal["queued", "running", "succeeded", "failed", "canceled", "expired"]
+# Provider-rendered kinds: auth, balance, rate_limit, moderation, invalid, server_error, not_found.
+# Wire-level kinds, the same everywhere: slow (answer after `delay`), garbled, drop (cut off mid-answer).
+# Download-only kinds: truncate (cut the file off halfway), oversize (an enormous file).
+FaultKind = Literal[
+    "auth",
+    "balance",
+    "rate_limit",
+    "moderation",
+    "invalid",
+    "server_error",
+    "not_found",
+    "slow",
+    "garbled",
+    "drop",
+    "truncate",
+    "oversize",
+]
+DAY = 86400.0
+
+
+def sample_video() -> bytes:
+    return files("wan_video_mcp.emulator").joinpath("sample.mp4").read_bytes()
+
+
+class EmulatorClock:
+    """Emulated wall-clock seconds: real time times `speed`, plus manual jumps."""
+
+    def __init__(self, speed: float = 1.0) -> None:
+        self.speed = speed
+        self._origin_wall = time.time()
+        self._origin_mono = time.monotonic()
+        self._offset = 0.0
+
+    def now(self) -> float:
+        return self._origin_wall + (time.monotonic() - self._origin_mono) * self.speed + self._offset
+
+    def advance(self, seconds: float) -> None:
+        self._offset += seconds
+
+
+@dataclass
+class TaskScript:
+    """How one emulated task behaves, in emulated seconds."""
+
+    queue_seconds: float = 1.0
+    run_seconds: float = 3.0
+    outcome: Literal["succeeded", "failed"] = "succeeded"
+    error_code: str = "InternalError.Algo"
+    error_message: str = "The model failed to generate the video. Please try again later."
+
+
+@dataclass
+class Fault:
+    """A canned misbehaviour; each provider module renders it in its own wire format."""
+
+    kind: FaultKind
+    retry_after: float | None = None
+    delay: float = 0.0
+    message: str | None = None
+
+
+@dataclass
+class EmulatorOptions:
+    """Switches for what the providers' documents leave open."""
+
+    apiyi_serves_vace: bool = False
+    apiyi_error_shape: Literal["object", "string"] = "object"
+    apiyi_videoedit_requires_reference: bool = False
+    modellix_failure_field: Literal["data.error", "data.message", "data.result.error", "none"] = "data.error"
+    modellix_validate_bad_key: Literal["401", "is_valid_false"] = "is_valid_false"
+    # Providers ignore unknown fields in reality; rejecting them catches a typo in our bodies.
+    reject_unknown_fields: bool = True
+    result_ttl_seconds: float = DAY
+
+
+@dataclass
+class EmulatedTask:
+    provider: EmulatedProvider
+    task_id: str
+    model: str
+    body: dict[str, Any]
+    created_at: float
+    script: TaskScript
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    canceled_at: float | None = None
+
+    def phase(self, now: float, ttl: float) -> TaskPhase:
+        age = now - self.created_at
+        if age > ttl:
+            return "expired"
+        if self.canceled_at is not None:
+            return "canceled"
+        if age < self.script.queue_seconds:
+            return "queued"
+        if age < self.script.queue_seconds + self.script.run_seconds:
+            return "running"
+        return self.script.outcome
+
+    def progress(self, now: float) -> int:
+        ran = now - self.created_at - self.script.queue_seconds
+        return max(0, min(100, int(100 * ran / max(self.script.run_seconds, 1e-6))))
+
+    @property
+    def ended_at(self) -> float:
+        return self.created_at + self.script.queue_seconds + self.script.run_seconds
+
+
+@dataclass
+class RecordedRequest:
+    provider: str
+    call: CallKind
+    method: str
+    path: str
+    headers: dict[str, str]
+    query: dict[str, str]
+    body: Any
+
+
+class EmulatorState:
+    def __init__(self, options: EmulatorOptions | None = None, clock: EmulatorClock | None = None) -> None:
+        self.options = options or EmulatorOptions()
+        self.clock = clock or EmulatorClock()
+        self.keys: dict[EmulatedProvider, str] = {
+            "dashscope": "sk-emulator-dashscope",
+            "apiyi": "sk-emulator-apiyi",
+            "modellix": "sk-emulator-modellix",
+            "aimlapi": "sk-emulator-aimlapi",
+        }
+        self.exhausted: set[EmulatedProvider] = set()
+        self.tasks: dict[tuple[str, str], EmulatedTask] = {}
+        self.requests: list[RecordedRequest] = []
+        self.default_script = TaskScript()
+        self._scripts: deque[TaskScript] = deque()
+        self._faults: dict[tuple[str, str], deque[Fault]] = {}
+        self.video = sample_video()
+        self.next_task_id: str | None = None
+
+    # --- test controls -------------------------------------------------
+    def script_next(self, script: TaskScript) -> None:
+        """The next created task follows `script` (then the default again)."""
+        self._scripts.append(script)
+
+    def inject(self, provider: str, call: CallKind, fault: Fault, times: int = 1) -> None:
+        """The next `times` `call` requests to `provider` ("*" for any) misbehave."""
+        queue = self._faults.setdefault((provider, call), deque())
+        queue.extend([fault] * times)
+
+    def count(self, provider: str | None = None, call: CallKind | None = None) -> int:
+        return len(self.of(provider, call))
+
+    def of(self, provider: str | None = None, call: CallKind | None = None) -> list[RecordedRequest]:
+        return [
+            r
+            for r in self.requests
+            if (provider is None or r.provider == provider) and (call is None or r.call == call)
+        ]
+
+    # --- used by the routes ---------------------------------------------
+    def take_fault(self, provider: str, call: CallKind) -> Fault | None:
+        for key in ((provider, call), ("*", call)):
+            queue = self._faults.get(key)
+            if queue:
+                return queue.popleft()
+        return None
+
+    def create_task(
+        self, provider: EmulatedProvider, model: str, body: dict[str, Any], prefix: str = ""
+    ) -> EmulatedTask:
+        task_id = self.next_task_id or f"{prefix}{uuid.uuid4()}"
+        self.next_task_id = None
+        script = self._scripts.popleft() if self._scripts else self.default_script
+        task = EmulatedTask(provider, task_id, model, body, self.clock.now(), script)
+        self.tasks[(provider, task_id)] = task
+        return task
+
+    def find(self, provider: str, task_id: str) -> EmulatedTask | None:
+        return self.tasks.get((provider, task_id))
+
+    def find_by_token(self, token: str) -> EmulatedTask | None:
+        return next((task for task in self.tasks.values() if task.token == token), None)
+
+    def phase(self, task: EmulatedTask) -> TaskPhase:
+        return task.phase(self.clock.now(), self.options.result_ttl_seconds)

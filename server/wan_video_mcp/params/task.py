@@ -1,0 +1,29 @@
+"""The `get_task` tool's arguments."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from wan_video_mcp.params.common import StrictArguments
+
+
+class GetTaskArgs(StrictArguments):
+    task_id: str = Field(
+        min_length=3,
+        max_length=300,
+        pattern=r"^(dashscope|apiyi|modellix|aimlapi):\S+$",
+        description=(
+            'The task handle a generating tool returned, "<provider>:<provider task id>", e.g. '
+            '"dashscope:0385dc79-5ff8-4d82-bcb6-4d8e1a2b3c4d". Works across restarts and server replicas.'
+        ),
+    )
+    wait_seconds: float | None = Field(
+        None,
+        ge=0,
+        le=3600,
+        description=(
+            "How long to keep waiting for the task to finish before returning its current status. 0 "
+            "answers at once with fresh status. Omit for the server default (safe for clients that time "
+            "out at 60 s)."
+        ),
+    )

@@ -1,0 +1,189 @@
+"""DashScope (Alibaba Cloud Model Studio), the models' native API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from wan_video_mcp.errors import ProviderError, WanError
+from wan_video_mcp.params import GeneratingArgs, ModelName
+from wan_video_mcp.providers.base import CallKind, HttpRequest, HttpResponse, KeyVerdict, ProviderAdapter
+from wan_video_mcp.providers.dashscope_body import dashscope_body
+from wan_video_mcp.providers.errormap import ErrorKind, build_error, kind_from_status, retry_after_seconds
+from wan_video_mcp.settings import DashScopeRegion, Settings
+from wan_video_mcp.tasks import TaskSnapshot, TaskState, expiry_of
+
+REGION_BASE_URLS: dict[DashScopeRegion, str] = {
+    "intl": "https://dashscope-intl.aliyuncs.com",
+    "cn": "https://dashscope.aliyuncs.com",
+    "us": "https://dashscope-us.aliyuncs.com",
+}
+SUBMIT_PATH = "/api/v1/services/aigc/video-generation/video-synthesis"
+STATES = {
+    "PENDING": TaskState.QUEUED,
+    "RUNNING": TaskState.RUNNING,
+    "SUCCEEDED": TaskState.SUCCEEDED,
+    "FAILED": TaskState.FAILED,
+    "CANCELED": TaskState.CANCELED,
+    # An expired (older than 24 h) or unknown task id answers 200 with UNKNOWN.
+    "UNKNOWN": TaskState.EXPIRED,
+}
+# [inferred] DashScope prints times without a zone; they are China Standard Time.
+DASHSCOPE_TZ = timezone(timedelta(hours=8))
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class DashScopeSubmitted(_Lenient):
+    class Output(_Lenient):
+        task_id: str
+        task_status: str | None = None
+
+    output: Output
+    request_id: str | None = None
+
+
+class DashScopeTask(_Lenient):
+    class Output(_Lenient):
+        task_id: str | None = None
+        task_status: str
+        video_url: str | None = None
+        submit_time: str | None = None
+        end_time: str | None = None
+        code: str | None = None
+        message: str | None = None
+
+    output: Output
+    usage: dict[str, Any] | None = None
+    request_id: str | None = None
+
+
+class DashScopeError(_Lenient):
+    code: str | None = None
+    message: str | None = None
+    request_id: str | None = None
+
+
+def status_to_state(adapter: str, raw: str, table: dict[str, TaskState]) -> TaskState:
+    state = table.get(raw)
+    if state is None:
+        raise ProviderError(
+            adapter,
+            f"{adapter} reported task status {raw!r}, which this server does not know. The task may still "
+            "be fine: call get_task again later, and report this status to the server's maintainers.",
+        )
+    return state
+
+
+def parse_dashscope_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    for layout in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(value, layout).replace(tzinfo=DASHSCOPE_TZ)
+        except ValueError:
+            continue
+    return None
+
+
+class DashScopeAdapter(ProviderAdapter):
+    name = "dashscope"
+    label: ClassVar[str] = "DashScope"
+    key_env: ClassVar[str] = "DASHSCOPE_API_KEY"
+    poll_interval: ClassVar[float] = 15.0
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.region = settings.dashscope_region
+        self.base_url = settings.dashscope_base_url or REGION_BASE_URLS[self.region]
+
+    def model_id(self, model: ModelName) -> str | None:
+        if model == "wan2.1-vace-plus" and self.region == "cn":
+            return "wanx2.1-vace-plus"  # the Beijing region keeps the older name
+        return model
+
+    def submit_request(self, args: GeneratingArgs) -> HttpRequest:
+        model_id = self.model_id(args.model)
+        assert model_id is not None
+        headers = {**self._auth(), "Content-Type": "application/json", "X-DashScope-Async": "enable"}
+        return HttpRequest("POST", self.base_url + SUBMIT_PATH, headers, json=dashscope_body(args, model_id))
+
+    def parse_submitted(self, response: HttpResponse) -> str:
+        return self.parse_body(DashScopeSubmitted, response).output.task_id
+
+    def poll_request(self, task_id: str) -> HttpRequest:
+        return HttpRequest("GET", f"{self.base_url}/api/v1/tasks/{task_id}", self._auth())
+
+    def parse_poll(self, response: HttpResponse) -> TaskSnapshot:
+        body = self.parse_body(DashScopeTask, response)
+        out = body.output
+        finished = parse_dashscope_time(out.end_time)
+        return TaskSnapshot(
+            state=status_to_state(self.label, out.task_status, STATES),
+            raw_status=out.task_status,
+            video_url=out.video_url,
+            video_expires_at=expiry_of(out.video_url, finished) if out.video_url else None,
+            usage=body.usage,
+            error_code=out.code,
+            error_message=out.message,
+            submitted_at=parse_dashscope_time(out.submit_time),
+            finished_at=finished,
+        )
+
+    def error_for(self, response: HttpResponse, call: CallKind) -> WanError:
+        body = self.parse_or_empty(DashScopeError, response)
+        code = body.code or ""
+        detail = body.message or response.text() or f"HTTP {response.status}"
+        kind = self._classify(code, response.status, detail)
+        if code == "ModelNotFound" or kind == "auth":
+            # Keys, models and endpoints are per region: the commonest cause of both.
+            detail += f" (DASHSCOPE_REGION is {self.region}; keys and models belong to one region)"
+        return build_error(
+            kind,
+            label=self.label,
+            detail=detail,
+            code=body.code,
+            call=call,
+            key_hint=self.key_hint(),
+            retry_after=retry_after_seconds(response),
+        )
+
+    def _classify(self, code: str, status: int, detail: str) -> ErrorKind:
+        by_code: list[tuple[str, ErrorKind]] = [
+            ("InvalidApiKey", "auth"),
+            ("AccessDenied", "auth"),
+            ("Arrearage", "balance"),
+            ("DataInspection", "moderation"),
+            ("Throttling", "rate_limited"),
+            ("InternalError", "unavailable"),
+            ("SystemError", "unavailable"),
+            ("InvalidParameter", "invalid"),
+            ("InvalidURL", "invalid"),
+            ("BadRequest", "invalid"),
+            ("UnsupportedOperation", "invalid"),
+            ("ModelNotFound", "invalid"),
+        ]
+        for prefix, kind in by_code:
+            if code.startswith(prefix):
+                return kind
+        return kind_from_status(status, f"{code} {detail}")
+
+    def key_check_request(self) -> HttpRequest:
+        # A status query of a task that does not exist costs nothing: a good key gets
+        # 200 with UNKNOWN, a bad one 401.
+        return self.poll_request(str(uuid.uuid4()))
+
+    def key_verdict(self, response: HttpResponse) -> KeyVerdict | None:
+        if response.ok:
+            return KeyVerdict(True, f"accepted by {self.base_url} (region {self.region})")
+        if response.status in (401, 403):
+            body = self.parse_or_empty(DashScopeError, response)
+            return KeyVerdict(
+                False, f"rejected: HTTP {response.status} {body.code or ''} {body.message or ''}".strip()
+            )
+        return None

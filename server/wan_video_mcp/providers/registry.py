@@ -1,0 +1,105 @@
+"""All adapters, and the choice of which one serves a call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from wan_video_mcp.errors import ConfigurationError, InvalidRequest
+from wan_video_mcp.params import GeneratingArgs, ModelName
+from wan_video_mcp.providers.aimlapi import AimlApiAdapter
+from wan_video_mcp.providers.apiyi import ApiyiAdapter
+from wan_video_mcp.providers.base import ProviderAdapter
+from wan_video_mcp.providers.dashscope import DashScopeAdapter
+from wan_video_mcp.providers.modellix import ModellixAdapter
+from wan_video_mcp.settings import PROVIDER_NAMES, ProviderName, Settings
+
+
+class ProviderRegistry:
+    def __init__(self, settings: Settings) -> None:
+        self._default: ProviderName | None = settings.provider
+        self._adapters: dict[ProviderName, ProviderAdapter] = {
+            "dashscope": DashScopeAdapter(settings),
+            "apiyi": ApiyiAdapter(settings),
+            "modellix": ModellixAdapter(settings),
+            "aimlapi": AimlApiAdapter(settings),
+        }
+
+    def __iter__(self) -> Iterator[ProviderAdapter]:
+        return iter(self._adapters.values())
+
+    def get(self, name: ProviderName) -> ProviderAdapter:
+        return self._adapters[name]
+
+    def offering(self, model: ModelName) -> list[ProviderName]:
+        return [name for name in PROVIDER_NAMES if self._adapters[name].model_id(model) is not None]
+
+    def choose(self, args: GeneratingArgs) -> ProviderAdapter:
+        """The adapter for this call; refuses (before any request) when none fits."""
+        if args.provider is not None:
+            return self._explicit(args.provider, args)
+        candidates = self._preference_order()
+        for name in candidates:
+            adapter = self._adapters[name]
+            if adapter.configured and adapter.model_id(args.model) and adapter.unsupported(args) is None:
+                return adapter
+        raise self._nothing_fits(args)
+
+    def _preference_order(self) -> list[ProviderName]:
+        order: list[ProviderName] = list(PROVIDER_NAMES)
+        if self._default is not None:
+            order.remove(self._default)
+            order.insert(0, self._default)
+        return order
+
+    def _explicit(self, name: ProviderName, args: GeneratingArgs) -> ProviderAdapter:
+        adapter = self._adapters[name]
+        if adapter.model_id(args.model) is None:
+            raise InvalidRequest(
+                "provider",
+                f"{adapter.label} does not offer {args.model}.",
+                f"Use one of: {', '.join(self.offering(args.model))}.",
+            )
+        if (reason := adapter.unsupported(args)) is not None:
+            raise InvalidRequest("provider", f"{reason}.", self._who_can(args, exclude={name}))
+        if not adapter.configured:
+            raise ConfigurationError(
+                f"Provider {name} has no API key: set {adapter.key_env} in the MCP server's environment "
+                f"(then restart the server), or pass another provider{self._configured_hint(args)}."
+            )
+        return adapter
+
+    def _who_can(self, args: GeneratingArgs, exclude: set[ProviderName]) -> str:
+        able = [
+            self._with_key_hint(name)
+            for name in self.offering(args.model)
+            if name not in exclude and self._adapters[name].unsupported(args) is None
+        ]
+        if not able:
+            return "Change the arguments no provider can take."
+        return (
+            f"Providers that can do this: {', '.join(able)}. Pass one as `provider`, or change the arguments."
+        )
+
+    def _with_key_hint(self, name: ProviderName) -> str:
+        adapter = self._adapters[name]
+        return name if adapter.configured else f"{name} (needs {adapter.key_env})"
+
+    def _configured_hint(self, args: GeneratingArgs) -> str:
+        ready: list[ProviderName] = [n for n in self.offering(args.model) if self._adapters[n].configured]
+        return f" (configured for {args.model}: {', '.join(ready)})" if ready else ""
+
+    def _nothing_fits(self, args: GeneratingArgs) -> Exception:
+        offering = self.offering(args.model)
+        configured: list[ProviderName] = [n for n in offering if self._adapters[n].configured]
+        if not configured:
+            variables = ", ".join(self._adapters[n].key_env for n in offering)
+            return ConfigurationError(
+                f"No provider with an API key offers {args.model}. Set one of {variables} in the MCP "
+                "server's environment and restart it (run `wan-video-mcp check` to verify keys)."
+            )
+        reasons = "; ".join(f"{name}: {self._adapters[name].unsupported(args)}" for name in configured)
+        return InvalidRequest(
+            "provider",
+            f"no configured provider can honour these arguments ({reasons}).",
+            self._who_can(args, exclude=set(configured)),
+        )

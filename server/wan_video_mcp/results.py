@@ -1,0 +1,167 @@
+"""Build a tool result: structuredContent (`TaskResult`), a short text for the model,
+and `resource_link`s to the video."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from mcp_types import CallToolResult, ContentBlock, ResourceLink, TextContent
+
+from wan_video_mcp.journal import JournalRecord
+from wan_video_mcp.settings import ProviderName
+from wan_video_mcp.tasks import ContinueWith, TaskError, TaskResult, utc_now
+
+# Failure codes whose cure is different inputs, not another try.
+INPUT_PROBLEMS = ("DataInspection", "InvalidParameter", "InvalidURL", "BadRequest", "moderation")
+
+
+@dataclass
+class LiveFacts:
+    """What the current call knows beyond the journal record."""
+
+    reused: bool = False
+    notes: list[str] = field(default_factory=list[str])
+    problem: str | None = None
+
+
+def task_result(record: JournalRecord, facts: LiveFacts) -> TaskResult:
+    status = "submit_unknown" if record.outcome_unknown else record.state
+    done = status not in ("queued", "running")
+    if status == "submitting":  # still sending in another call: treat as queued
+        status, done = "queued", False
+    error = None
+    if record.state in ("failed", "expired", "submit_unknown") and record.error_message:
+        error = TaskError(code=record.error_code, message=record.error_message)
+    notes = list(facts.notes)
+    if record.download_error and not record.local_file:
+        notes.append(
+            f"Saving the video failed: {record.download_error} The video_url still works until it expires."
+        )
+    if facts.problem and not done:
+        notes.append(f"Last status query: {facts.problem}.")
+    return TaskResult(
+        task_id=record.handle,
+        status=status,  # pyright: ignore[reportArgumentType]  # narrowed above
+        done=done,
+        provider=_provider(record.provider),
+        model=record.model,
+        video_url=record.video_url,
+        video_expires_at=record.video_expires_at,
+        local_file=record.local_file,
+        progress_percent=record.progress_percent,
+        elapsed_seconds=round(((record.finished_at or utc_now()) - record.submitted_at).total_seconds(), 1),
+        submitted_at=record.submitted_at,
+        finished_at=record.finished_at,
+        usage=record.usage,
+        error=error,
+        reused=facts.reused,
+        continue_with=None
+        if done or not record.handle
+        else ContinueWith(arguments={"task_id": record.handle}),
+        notes=notes,
+    )
+
+
+def _provider(name: str) -> ProviderName:
+    assert name in ("dashscope", "apiyi", "modellix", "aimlapi")
+    return name  # pyright: ignore[reportReturnType]
+
+
+def render(result: TaskResult) -> CallToolResult:
+    content: list[ContentBlock] = [TextContent(type="text", text=summary(result))]
+    content += _links(result)
+    is_error = result.status in ("failed", "submit_unknown") or (
+        result.status == "expired" and not result.local_file
+    )
+    return CallToolResult(
+        content=content, structured_content=result.model_dump(mode="json"), is_error=is_error
+    )
+
+
+def summary(result: TaskResult) -> str:
+    lines = [_headline(result)]
+    if result.local_file:
+        lines.append(f"Saved to: {result.local_file}")
+    if result.video_url and result.status == "succeeded":
+        lines.append(f"Video URL (valid until {_when(result.video_expires_at)}): {result.video_url}")
+    if result.continue_with is not None:
+        call = json.dumps(result.continue_with.arguments)
+        lines.append(f"Nothing is lost: the job keeps running. To keep waiting, call get_task with {call}.")
+    lines += result.notes
+    return "\n".join(lines)
+
+
+def _headline(result: TaskResult) -> str:
+    who = f"{result.task_id} ({result.model} via {result.provider})"
+    elapsed = f"{result.elapsed_seconds:.0f}s" if result.elapsed_seconds is not None else "?"
+    match result.status:
+        case "succeeded":
+            return f"Video ready: {who}, took {elapsed}."
+        case "queued" | "running":
+            percent = f", {result.progress_percent:.0f}%" if result.progress_percent is not None else ""
+            return f"Still {result.status} after {elapsed}{percent}: {who}. Jobs usually take 1-10 minutes."
+        case "failed":
+            return f"Task {who} failed: {_error_text(result)}. {_failure_advice(result)}"
+        case "canceled":
+            return f"Task {who} was canceled at the provider; no video will come."
+        case "expired":
+            if result.local_file:
+                return f"{who}: the provider has forgotten this task (kept ~24 h), but the video was saved."
+            return (
+                f"Task {who} is not known to the provider any more: results are kept about 24 hours, or "
+                "the id is wrong. Check the recent tasks resource (wan://tasks/recent) for its record."
+            )
+        case _:
+            return (
+                f"The submit for {result.model} via {result.provider} got no answer, so whether a job was "
+                f"created (and billed) is unknown: {_error_text(result)}. Do not resubmit right away: read "
+                "wan://tasks/recent or check the provider's console. Pass force_new=true only if you are "
+                "sure no job exists."
+            )
+
+
+def _error_text(result: TaskResult) -> str:
+    if result.error is None:
+        return "no reason given"
+    return f"{result.error.code}: {result.error.message}" if result.error.code else result.error.message
+
+
+def _failure_advice(result: TaskResult) -> str:
+    text = _error_text(result)
+    if any(marker in text for marker in INPUT_PROBLEMS):
+        return "Change the inputs before trying again; the same request will fail the same way."
+    return "This may be temporary: call the tool again with force_new=true to retry (billed as a new job)."
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "about 24 h after it finished"
+
+
+def _links(result: TaskResult) -> list[ContentBlock]:
+    links: list[ContentBlock] = []
+    name = f"{result.task_id or 'video'}.mp4"
+    if result.local_file:
+        path = Path(result.local_file)
+        links.append(
+            ResourceLink(
+                type="resource_link",
+                uri=path.as_uri(),
+                name=path.name,
+                mime_type="video/mp4",
+                description="Saved copy of the generated video.",
+            )
+        )
+    if result.video_url and result.status == "succeeded":
+        links.append(
+            ResourceLink(
+                type="resource_link",
+                uri=result.video_url,
+                name=name,
+                mime_type="video/mp4",
+                description=f"Provider link to the video; expires {_when(result.video_expires_at)}.",
+            )
+        )
+    return links

@@ -1,0 +1,305 @@
+"""Orchestration between the tools and the providers: choose a provider, refuse
+duplicates, journal, submit once, wait within the budget, save the video."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from functools import partial
+
+import anyio
+from anyio.abc import TaskGroup
+
+from wan_video_mcp.downloads import VideoSaver
+from wan_video_mcp.errors import (
+    ConfigurationError,
+    DownloadError,
+    ProviderUnavailable,
+    SubmitOutcomeUnknown,
+    TaskNotFound,
+    WanError,
+)
+from wan_video_mcp.journal import Journal, JournalRecord, fingerprint
+from wan_video_mcp.params import GeneratingArgs
+from wan_video_mcp.providers import (
+    HttpRequest,
+    ProviderAdapter,
+    ProviderRegistry,
+    ProviderTransport,
+    RequestNotSent,
+    RequestOutcomeUnknown,
+)
+from wan_video_mcp.results import LiveFacts, task_result
+from wan_video_mcp.settings import Settings
+from wan_video_mcp.tasks import TaskHandle, TaskResult, TaskSnapshot, TaskState, utc_now
+from wan_video_mcp.waiting import (
+    AnyioClock,
+    Clock,
+    PollSchedule,
+    ProgressReporter,
+    ProgressSink,
+    wait_for_task,
+)
+
+log = logging.getLogger(__name__)
+
+# Typical run time per model, for estimating progress when a provider reports none.
+TYPICAL_SECONDS = {"wan2.7-r2v": 240.0, "wan2.7-videoedit": 240.0, "wan2.1-vace-plus": 450.0}
+# A finished video gets at least this long to download before the tool returns without it.
+MIN_DOWNLOAD_WAIT = 10.0
+FINAL_STATES = ("succeeded", "failed", "canceled", "expired")
+
+
+class KeyedLocks:
+    """One lock per key, forgotten when nobody holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[anyio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncGenerator[None]:
+        lock, users = self._locks.get(key, (anyio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class VideoService:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        registry: ProviderRegistry,
+        transport: ProviderTransport,
+        journal: Journal,
+        saver: VideoSaver,
+        background: TaskGroup,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.journal = journal
+        self._transport = transport
+        self._saver = saver
+        self._background = background
+        self._clock = clock or AnyioClock()
+        self._submit_locks = KeyedLocks()
+        self._downloads: dict[str, anyio.Event] = {}
+
+    async def generate(self, args: GeneratingArgs, progress: ProgressSink | None) -> TaskResult:
+        deadline = self._deadline(args.wait_seconds)
+        adapter = self.registry.choose(args)
+        request = adapter.submit_request(args)  # built before anything is journaled or sent
+        facts = LiveFacts(notes=args.notes())
+        key = fingerprint(args.tool, adapter.name, args.model, args.request_params())
+        async with self._submit_locks.hold(key):
+            window = timedelta(seconds=self.settings.dedupe_window_seconds)
+            existing = None if args.force_new else await self.journal.find_reusable(key, window)
+            if existing is None:
+                handle = await self._submit_new(adapter, args, request)
+                return await self._follow(adapter, handle, deadline, progress, facts, poll_now=False)
+        # Outside the lock: waiting on an existing task must not hold up other callers.
+        return await self._reuse(adapter, existing, deadline, progress, facts)
+
+    async def _submit_new(
+        self, adapter: ProviderAdapter, args: GeneratingArgs, request: HttpRequest
+    ) -> TaskHandle:
+        row = await self.journal.begin_submission(args.tool, adapter.name, args.model, args.request_params())
+        # Shielded: once a paid submit is on the wire, its answer must be journaled even
+        # if the client cancels the call meanwhile.
+        handle: TaskHandle | None = None
+        with anyio.CancelScope(shield=True):
+            handle = await self._submit(adapter, request, row)
+        assert handle is not None  # a shield never swallows exceptions; this is for the type checker
+        return handle
+
+    async def get_task(
+        self, task_id: str, wait_seconds: float | None, progress: ProgressSink | None
+    ) -> TaskResult:
+        handle = TaskHandle.parse(task_id)
+        deadline = self._deadline(wait_seconds)
+        adapter = self.registry.get(handle.provider)
+        record = await self.journal.get(str(handle))
+        if record is not None and record.state in FINAL_STATES:
+            facts = LiveFacts()
+            await self._save_within(record, deadline, facts)
+            return await self._result(handle, facts)
+        if not adapter.configured:
+            raise ConfigurationError(
+                f"Task {handle} belongs to {adapter.label}, which has no API key here. {adapter.key_hint()}"
+            )
+        if record is None:
+            await self.journal.adopt(str(handle), handle.provider)
+        return await self._follow(adapter, handle, deadline, progress, LiveFacts(), poll_now=True)
+
+    def _deadline(self, wait_seconds: float | None) -> float:
+        budget = self.settings.wait_seconds if wait_seconds is None else wait_seconds
+        return self._clock.now() + budget
+
+    async def _submit(self, adapter: ProviderAdapter, request: HttpRequest, row: int) -> TaskHandle:
+        try:
+            response = await self._transport.send(request)
+        except RequestNotSent as exc:
+            await self.journal.mark_rejected(row, str(exc))
+            raise ProviderUnavailable(
+                adapter.label,
+                f"Could not reach {adapter.label} ({exc}). Nothing was submitted; try again shortly.",
+            ) from None
+        except RequestOutcomeUnknown as exc:
+            await self.journal.mark_unknown(row, str(exc))
+            raise self._unknown_outcome(adapter, str(exc)) from None
+        if not response.ok:
+            error = adapter.error_for(response, "submit")
+            await self.journal.mark_rejected(row, error.message)
+            raise error
+        try:
+            task_id = adapter.parse_submitted(response)
+        except WanError as exc:
+            await self.journal.mark_unknown(row, exc.message)
+            raise self._unknown_outcome(adapter, exc.message) from None
+        handle = TaskHandle(adapter.name, task_id)
+        await self.journal.mark_submitted(row, str(handle))
+        log.info("submitted %s", handle)
+        return handle
+
+    def _unknown_outcome(self, adapter: ProviderAdapter, detail: str) -> SubmitOutcomeUnknown:
+        return SubmitOutcomeUnknown(
+            adapter.label,
+            f"The submit to {adapter.label} was sent but no usable answer came back ({detail}), so it is "
+            "unknown whether a job was created and billed. Do not resubmit right away: read the resource "
+            "wan://tasks/recent, or check the provider's console. Pass force_new=true only if you are sure "
+            "no job exists.",
+        )
+
+    async def _reuse(
+        self,
+        adapter: ProviderAdapter,
+        existing: JournalRecord,
+        deadline: float,
+        progress: ProgressSink | None,
+        facts: LiveFacts,
+    ) -> TaskResult:
+        if existing.handle is None:
+            when = existing.submitted_at.strftime("%H:%M:%S UTC")
+            raise self._unknown_outcome(adapter, f"an identical request was sent at {when}; {existing.state}")
+        handle = TaskHandle.parse(existing.handle)
+        facts.reused = True
+        age = (utc_now() - existing.submitted_at).total_seconds() / 60
+        facts.notes.append(
+            f"An identical request was already submitted {age:.0f} min ago as {handle}; returning that task "
+            "instead of paying twice. Pass force_new=true for a new, separately billed job."
+        )
+        if existing.state == "succeeded":
+            await self._save_within(existing, deadline, facts)
+            return await self._result(handle, facts)
+        return await self._follow(adapter, handle, deadline, progress, facts, poll_now=True)
+
+    async def _follow(  # noqa: PLR0917  (one call site per mode; all arguments are needed)
+        self,
+        adapter: ProviderAdapter,
+        handle: TaskHandle,
+        deadline: float,
+        progress: ProgressSink | None,
+        facts: LiveFacts,
+        poll_now: bool,
+    ) -> TaskResult:
+        record = await self._record(handle)
+        reporter = ProgressReporter(
+            progress, handle, record.submitted_at, TYPICAL_SECONDS.get(record.model, 300.0)
+        )
+        if not poll_now:
+            await reporter.report(TaskState.QUEUED, None)
+        outcome = await wait_for_task(
+            partial(self._poll, adapter, handle),
+            deadline=deadline,
+            schedule=self._schedule(adapter),
+            clock=self._clock,
+            reporter=reporter,
+            on_snapshot=partial(self.journal.record_snapshot, str(handle)),
+            poll_now=poll_now,
+        )
+        facts.problem = outcome.last_problem
+        record = await self._record(handle)
+        await self._save_within(record, deadline, facts)
+        return await self._result(handle, facts)
+
+    def _schedule(self, adapter: ProviderAdapter) -> PollSchedule:
+        maximum = self.settings.poll_max_seconds or adapter.poll_interval
+        return PollSchedule(first=min(self.settings.poll_first_seconds, maximum), maximum=maximum)
+
+    async def _poll(self, adapter: ProviderAdapter, handle: TaskHandle) -> TaskSnapshot:
+        try:
+            response = await self._transport.send(adapter.poll_request(handle.task_id))
+        except (RequestNotSent, RequestOutcomeUnknown) as exc:
+            raise ProviderUnavailable(adapter.label, str(exc), code="network") from None
+        if response.ok:
+            return adapter.parse_poll(response)
+        error = adapter.error_for(response, "poll")
+        if isinstance(error, TaskNotFound):
+            return TaskSnapshot(
+                state=TaskState.EXPIRED, raw_status=f"HTTP {response.status}", error_message=error.message
+            )
+        raise error
+
+    async def _record(self, handle: TaskHandle) -> JournalRecord:
+        record = await self.journal.get(str(handle))
+        assert record is not None, "every followed task is journaled first"
+        return record
+
+    async def _result(self, handle: TaskHandle, facts: LiveFacts) -> TaskResult:
+        record = await self._record(handle)
+        if record.state == "expired" and not record.error_message:
+            record = record.model_copy(update={"error_message": "The provider no longer knows this task."})
+        return task_result(record, facts)
+
+    async def _save_within(self, record: JournalRecord, deadline: float, facts: LiveFacts) -> None:
+        """Save a succeeded task's video, waiting for it at most until the deadline."""
+        if (
+            not self.settings.download
+            or record.state != "succeeded"
+            or not record.video_url
+            or not record.handle
+        ):
+            return
+        if record.local_file and await anyio.Path(record.local_file).exists():
+            return
+        if record.video_expires_at and record.video_expires_at < utc_now():
+            facts.notes.append("The video link has expired, so it can no longer be saved.")
+            return
+        done = self._downloads.get(record.handle)
+        if done is None:
+            done = self._downloads[record.handle] = anyio.Event()
+            self._background.start_soon(
+                self._download, TaskHandle.parse(record.handle), record.video_url, done
+            )
+        with anyio.move_on_after(max(deadline - self._clock.now(), MIN_DOWNLOAD_WAIT)):
+            await done.wait()
+        if not done.is_set():
+            facts.notes.append(
+                "The video is still being saved in the background; get_task will show local_file."
+            )
+
+    async def _download(self, handle: TaskHandle, url: str, done: anyio.Event) -> None:
+        try:
+            path = await self._saver.save(handle, url)
+            await self.journal.record_download(str(handle), str(path), None)
+            log.info("saved %s to %s", handle, path)
+        except DownloadError as exc:
+            await self.journal.record_download(str(handle), None, exc.message)
+            log.warning("could not save %s: %s", handle, exc.message)
+        except Exception:
+            # A background task must never take the server down with it.
+            log.exception("unexpected failure saving %s", handle)
+            await self.journal.record_download(str(handle), None, "unexpected error while saving")
+        finally:
+            self._downloads.pop(str(handle), None)
+            done.set()

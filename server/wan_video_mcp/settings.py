@@ -1,0 +1,118 @@
+"""Configuration from environment variables (and an optional .env file).
+
+Keys are `SecretStr` so they never show up in a repr, a log line or a result.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ProviderName = Literal["dashscope", "apiyi", "modellix", "aimlapi"]
+PROVIDER_NAMES: tuple[ProviderName, ...] = ("dashscope", "apiyi", "modellix", "aimlapi")
+DashScopeRegion = Literal["intl", "cn", "us"]
+
+APP_NAME = "wan-video-mcp"
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def _default_output_dir() -> Path:
+    return Path(platformdirs.user_videos_dir()) / APP_NAME
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Every knob a deployment can turn; see README.md "Configuration"."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    dashscope_api_key: SecretStr | None = Field(None, validation_alias=_env("DASHSCOPE_API_KEY"))
+    dashscope_region: DashScopeRegion = Field("intl", validation_alias=_env("DASHSCOPE_REGION"))
+    dashscope_base_url: str | None = Field(None, validation_alias=_env("DASHSCOPE_BASE_URL"))
+    apiyi_api_key: SecretStr | None = Field(None, validation_alias=_env("APIYI_API_KEY"))
+    apiyi_base_url: str = Field("https://api.apiyi.com", validation_alias=_env("APIYI_BASE_URL"))
+    apiyi_enable_vace: bool = Field(False, validation_alias=_env("APIYI_ENABLE_VACE"))
+    modellix_api_key: SecretStr | None = Field(None, validation_alias=_env("MODELLIX_API_KEY"))
+    modellix_base_url: str = Field("https://api.modellix.ai", validation_alias=_env("MODELLIX_BASE_URL"))
+    aimlapi_api_key: SecretStr | None = Field(None, validation_alias=_env("AIMLAPI_API_KEY"))
+    aimlapi_base_url: str = Field("https://api.aimlapi.com", validation_alias=_env("AIMLAPI_BASE_URL"))
+
+    provider: ProviderName | None = Field(None, validation_alias=_env("WAN_MCP_PROVIDER"))
+    wait_seconds: float = Field(50.0, ge=0, le=3600, validation_alias=_env("WAN_MCP_WAIT_SECONDS"))
+    poll_first_seconds: float = Field(2.0, gt=0, validation_alias=_env("WAN_MCP_POLL_FIRST_SECONDS"))
+    poll_max_seconds: float | None = Field(None, gt=0, validation_alias=_env("WAN_MCP_POLL_MAX_SECONDS"))
+    http_timeout_seconds: float = Field(30.0, gt=0, validation_alias=_env("WAN_MCP_HTTP_TIMEOUT_SECONDS"))
+
+    data_dir: Path = Field(default_factory=_default_data_dir, validation_alias=_env("WAN_MCP_DATA_DIR"))
+    output_dir: Path = Field(default_factory=_default_output_dir, validation_alias=_env("WAN_MCP_OUTPUT_DIR"))
+    download: bool = Field(True, validation_alias=_env("WAN_MCP_DOWNLOAD"))
+    max_download_mb: float = Field(512.0, gt=0, validation_alias=_env("WAN_MCP_MAX_DOWNLOAD_MB"))
+    dedupe_window_seconds: float = Field(3600.0, ge=0, validation_alias=_env("WAN_MCP_DEDUPE_WINDOW_SECONDS"))
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias=_env("WAN_MCP_LOG_LEVEL")
+    )
+
+    @field_validator(
+        "dashscope_api_key", "apiyi_api_key", "modellix_api_key", "aimlapi_api_key", mode="before"
+    )
+    @classmethod
+    def _blank_key_is_unset(cls, value: object) -> object:
+        # Client configs often carry "KEY": "" placeholders; that means "not set", not "empty key".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator(
+        "dashscope_base_url", "apiyi_base_url", "modellix_base_url", "aimlapi_base_url", mode="before"
+    )
+    @classmethod
+    def _trim_base_url(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip().rstrip("/") or None
+        return value
+
+    @field_validator("provider", mode="before")
+    @classmethod
+    def _blank_provider_is_unset(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip().lower() or None
+        return value
+
+    def api_key(self, provider: ProviderName) -> SecretStr | None:
+        keys: dict[ProviderName, SecretStr | None] = {
+            "dashscope": self.dashscope_api_key,
+            "apiyi": self.apiyi_api_key,
+            "modellix": self.modellix_api_key,
+            "aimlapi": self.aimlapi_api_key,
+        }
+        return keys[provider]
+
+    def secrets(self) -> list[str]:
+        """Every configured key, for redaction."""
+        return [key.get_secret_value() for name in PROVIDER_NAMES if (key := self.api_key(name)) is not None]
+
+    @property
+    def journal_path(self) -> Path:
+        return self.data_dir / "journal.sqlite3"
+
+    @property
+    def max_download_bytes(self) -> int:
+        return int(self.max_download_mb * 1024 * 1024)
+
+
+def load_settings(env_file: str | None = None) -> Settings:
+    """Settings from the environment, plus `env_file` when given (environment wins)."""
+    # pyright cannot see that BaseSettings fills every field from the environment.
+    if env_file is None:
+        return Settings()  # pyright: ignore[reportCallIssue]
+    return Settings(_env_file=env_file)  # pyright: ignore[reportCallIssue]

@@ -1,0 +1,137 @@
+"""Task handles, the one canonical task state, and the result every tool returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from wan_video_mcp.errors import InvalidRequest
+from wan_video_mcp.settings import PROVIDER_NAMES, ProviderName
+
+# Providers keep task ids and result links for 24 hours.
+RESULT_LIFETIME = timedelta(hours=24)
+
+
+class TaskState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self not in (TaskState.QUEUED, TaskState.RUNNING)
+
+
+@dataclass(frozen=True)
+class TaskHandle:
+    """`<provider>:<provider task id>`: enough for any replica to find the task again."""
+
+    provider: ProviderName
+    task_id: str
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.task_id}"
+
+    @property
+    def short(self) -> str:
+        return f"{self.provider}:{self.task_id[:8]}"
+
+    @classmethod
+    def parse(cls, text: str) -> TaskHandle:
+        provider, sep, task_id = text.strip().partition(":")
+        if not sep or not task_id or provider not in PROVIDER_NAMES:
+            raise InvalidRequest(
+                "task_id",
+                f"{text!r} is not a task handle.",
+                'Pass the task_id a generating tool returned, shaped "<provider>:<id>", e.g. '
+                '"dashscope:0385dc79-5ff8-4d82-bcb6-xxxxxxxxxxxx".',
+            )
+        return cls(provider, task_id)  # pyright: ignore[reportArgumentType]  # checked just above
+
+
+class TaskSnapshot(BaseModel):
+    """What one poll of the provider said, in canonical terms."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: TaskState
+    raw_status: str
+    progress_percent: float | None = None
+    video_url: str | None = None
+    video_expires_at: datetime | None = None
+    usage: dict[str, Any] | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    submitted_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class TaskError(BaseModel):
+    code: str | None = Field(None, description="The provider's error code, when it gave one.")
+    message: str = Field(description="What went wrong, in the provider's words or ours.")
+
+
+class ContinueWith(BaseModel):
+    """The exact call that keeps waiting for this task."""
+
+    tool: Literal["get_task"] = "get_task"
+    arguments: dict[str, Any]
+
+
+class TaskResult(BaseModel):
+    """structuredContent of every tool result (the tools' outputSchema)."""
+
+    task_id: str | None = Field(
+        description='Durable handle "<provider>:<provider task id>"; pass it to get_task. Null only when '
+        "a submit's outcome is unknown."
+    )
+    status: Literal["queued", "running", "succeeded", "failed", "canceled", "expired", "submit_unknown"]
+    done: bool = Field(description="True when the task will not change any more.")
+    provider: ProviderName
+    model: str
+    video_url: str | None = Field(
+        None, description="Provider link to the finished mp4 (expires, see video_expires_at)."
+    )
+    video_expires_at: datetime | None = None
+    local_file: str | None = Field(
+        None, description="Absolute path of the saved copy of the video, if saved."
+    )
+    progress_percent: float | None = Field(
+        None, description="Progress the provider reported, when it reports one."
+    )
+    elapsed_seconds: float | None = Field(None, description="Seconds since the task was submitted.")
+    submitted_at: datetime | None = None
+    finished_at: datetime | None = None
+    usage: dict[str, Any] | None = Field(
+        None, description="Billing/usage figures exactly as the provider reported."
+    )
+    error: TaskError | None = None
+    reused: bool = Field(
+        False, description="True when an identical earlier task was returned instead of a new one."
+    )
+    continue_with: ContinueWith | None = Field(
+        None, description="Call this to keep waiting (set while not done)."
+    )
+    notes: list[str] = Field(default_factory=list, description="Things worth telling the user.")
+
+
+def expiry_of(url: str, finished_at: datetime | None) -> datetime:
+    """When a result link stops working: its signed `Expires` if present, else 24 h after the end."""
+    query = parse_qs(urlsplit(url).query)
+    for name in ("Expires", "expires", "X-Expires"):
+        values = query.get(name)
+        if values and values[0].isdigit():
+            return datetime.fromtimestamp(int(values[0]), tz=UTC)
+    return (finished_at or datetime.now(UTC)) + RESULT_LIFETIME
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,172 @@
+"""The poll loop: a growing schedule, a hard deadline, progress, and patience with
+transient faults. Cancellation (the client gave up) simply propagates: the job and
+its handle are already in the journal."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+import anyio
+
+from wan_video_mcp.errors import ProviderRateLimited, ProviderUnavailable
+from wan_video_mcp.tasks import TaskHandle, TaskSnapshot, TaskState, utc_now
+
+# A poll answer that is late by this much past the budget is abandoned for this call.
+POLL_GRACE_SECONDS = 2.0
+TRANSIENT = (ProviderUnavailable, ProviderRateLimited)
+
+ProgressSink = Callable[[float, float | None, str], Awaitable[None]]
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class AnyioClock:
+    def now(self) -> float:
+        return anyio.current_time()
+
+    async def sleep(self, seconds: float) -> None:
+        await anyio.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class PollSchedule:
+    """First poll soon, then each pause `growth` times longer, up to `maximum`."""
+
+    first: float
+    maximum: float
+    growth: float = 1.5
+
+    def after(self, previous: float) -> float:
+        return min(self.maximum, previous * self.growth)
+
+
+@dataclass
+class WaitOutcome:
+    snapshot: TaskSnapshot | None
+    last_problem: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.snapshot is not None and self.snapshot.state.is_terminal
+
+
+class ProgressReporter:
+    """Turns poll results into `notifications/progress`: strictly increasing values
+    out of 100, and a message like `RUNNING · 1m35s · dashscope:0385dc79`."""
+
+    def __init__(
+        self, sink: ProgressSink | None, handle: TaskHandle, submitted_at: datetime, typical_seconds: float
+    ) -> None:
+        self._sink = sink
+        self._handle = handle
+        self._submitted_at = submitted_at
+        self._typical = typical_seconds
+        self._last = -1.0
+
+    async def report(self, state: TaskState, percent: float | None, problem: str | None = None) -> None:
+        if self._sink is None:
+            return
+        elapsed = max(0.0, (utc_now() - self._submitted_at).total_seconds())
+        value = self._value(state, percent, elapsed)
+        if value <= self._last:
+            return  # the spec requires strictly increasing progress; skip rather than repeat
+        self._last = value
+        await self._sink(value, 100.0, self._message(state, percent, elapsed, problem))
+
+    def _value(self, state: TaskState, percent: float | None, elapsed: float) -> float:
+        if state.is_terminal:
+            return 100.0
+        # Without a provider percentage, estimate from the typical run time; it
+        # approaches but never reaches 100 while the job runs.
+        estimate = percent if percent is not None else 99.0 * (1 - math.exp(-elapsed / self._typical))
+        return round(min(99.9, max(estimate, self._last + 0.1)), 1)
+
+    def _message(self, state: TaskState, percent: float | None, elapsed: float, problem: str | None) -> str:
+        parts = [
+            state.value.upper() + (f" {percent:.0f}%" if percent is not None else ""),
+            _duration(elapsed),
+        ]
+        parts.append(self._handle.short)
+        if problem:
+            parts.append(problem)
+        return " · ".join(parts)
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+async def wait_for_task(
+    poll: Callable[[], Awaitable[TaskSnapshot]],
+    *,
+    deadline: float,
+    schedule: PollSchedule,
+    clock: Clock,
+    reporter: ProgressReporter,
+    on_snapshot: Callable[[TaskSnapshot], Awaitable[None]],
+    poll_now: bool = False,
+) -> WaitOutcome:
+    """Poll until the task ends or `deadline` (on `clock`) passes.
+
+    With `poll_now` the first poll happens at once, even with no time budget: a
+    status query with `wait_seconds=0` still answers with fresh news.
+    """
+    outcome = WaitOutcome(snapshot=None)
+    delay = 0.0 if poll_now else schedule.first
+    while True:
+        remaining = deadline - clock.now()
+        if remaining <= 0 and delay > 0:
+            return outcome
+        # Sleep to the next poll, or to the deadline for one last look before returning.
+        await clock.sleep(max(0.0, min(delay, remaining)))
+        retry_after = await _poll_once(poll, outcome, deadline, clock, reporter, on_snapshot)
+        if outcome.finished or clock.now() >= deadline:
+            return outcome
+        delay = schedule.first if delay == 0 else schedule.after(delay)
+        if retry_after is not None:
+            if retry_after > deadline - clock.now():
+                return outcome  # the provider asks us to wait past the budget
+            delay = max(delay, retry_after)
+
+
+async def _poll_once(  # noqa: PLR0917  (the loop's state, passed through)
+    poll: Callable[[], Awaitable[TaskSnapshot]],
+    outcome: WaitOutcome,
+    deadline: float,
+    clock: Clock,
+    reporter: ProgressReporter,
+    on_snapshot: Callable[[TaskSnapshot], Awaitable[None]],
+) -> float | None:
+    """One poll; records the snapshot or the problem. Returns a Retry-After, if any."""
+    state = outcome.snapshot.state if outcome.snapshot else TaskState.QUEUED
+    percent = outcome.snapshot.progress_percent if outcome.snapshot else None
+    snapshot: TaskSnapshot | None = None
+    with anyio.move_on_after(max(0.0, deadline - clock.now()) + POLL_GRACE_SECONDS):
+        try:
+            snapshot = await poll()
+        except TRANSIENT as exc:
+            outcome.last_problem = _problem_text(exc)
+            await reporter.report(state, percent, outcome.last_problem + ", retrying")
+            return exc.retry_after if isinstance(exc, ProviderRateLimited) else None
+    if snapshot is None:
+        outcome.last_problem = "status query timed out"
+        return None
+    outcome.snapshot, outcome.last_problem = snapshot, None
+    await on_snapshot(snapshot)
+    await reporter.report(snapshot.state, snapshot.progress_percent)
+    return None
+
+
+def _problem_text(exc: ProviderUnavailable | ProviderRateLimited) -> str:
+    if isinstance(exc, ProviderRateLimited):
+        return "status query rate-limited"
+    return f"status query failed ({(exc.code or exc.message)[:60]})"

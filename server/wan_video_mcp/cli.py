@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from functools import partial
 from pathlib import Path
@@ -10,6 +11,10 @@ from pathlib import Path
 import anyio
 from pydantic import ValidationError
 
+from wan_video_mcp.app import build_server
+from wan_video_mcp.check import check_keys, exit_code, render_report
+from wan_video_mcp.demo import run_demo
+from wan_video_mcp.emulator import serve_emulator
 from wan_video_mcp.logs import configure_logging
 from wan_video_mcp.settings import Settings, load_settings
 
@@ -22,9 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "emulator":
         return _run_emulator(args.host, args.port)
     if command == "demo":
-        from wan_video_mcp.demo import run_demo
-
-        return anyio.run(run_demo, Path(args.output_dir))
+        return anyio.run(run_demo, Path(args.output_dir).resolve())
     settings = _settings(args.env_file)
     if settings is None:
         return 2
@@ -80,8 +83,6 @@ def _settings(env_file: str | None) -> Settings | None:
 
 
 def _serve(settings: Settings, transport: str, host: str, port: int) -> int:
-    from wan_video_mcp.app import build_server
-
     server = build_server(settings)
     if transport == "http":
         anyio.run(partial(server.run_streamable_http_async, host=host, port=port))
@@ -91,16 +92,12 @@ def _serve(settings: Settings, transport: str, host: str, port: int) -> int:
 
 
 def _check(settings: Settings, as_json: bool) -> int:
-    from wan_video_mcp.check import check_keys, exit_code, render_report
-
     results = anyio.run(check_keys, settings)
     print(render_report(results, as_json))
     return exit_code(results)
 
 
 def _run_emulator(host: str, port: int) -> int:
-    from wan_video_mcp.emulator import serve_emulator
-
     async def forever() -> None:
         async with serve_emulator(host=host, port=port) as running:
             print(f"Provider emulator on {running.origin}. Point the server at it with:")
@@ -108,10 +105,8 @@ def _run_emulator(host: str, port: int) -> int:
                 print(f"  export {name}={value}")
             await anyio.sleep_forever()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         anyio.run(forever)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -44,6 +44,7 @@ class ProgressLine:
 
 
 async def run_demo(output_dir: Path, out: TextIO = sys.stdout) -> int:
+    """`output_dir` must be absolute: the server subprocess resolves nothing against our cwd."""
     state = EmulatorState(clock=EmulatorClock(speed=10.0))
     state.default_script = TaskScript(queue_seconds=20, run_seconds=70)  # emulated seconds: about 9 s real
     with tempfile.TemporaryDirectory(prefix="wan-demo-") as data_dir:
@@ -56,7 +57,7 @@ async def run_demo(output_dir: Path, out: TextIO = sys.stdout) -> int:
                 )
                 await _first_job(client, out)
                 await _second_job(client, out)
-    out.write(f"\nDone. Videos are in {output_dir.resolve()}\n")
+    out.write(f"\nDone. Videos are in {output_dir}\n")
     return 0
 
 
@@ -65,7 +66,7 @@ def _server_params(emulator: RunningEmulator, data_dir: Path, output_dir: Path) 
     env.update(emulator.environment())
     env.update(
         WAN_MCP_DATA_DIR=str(data_dir),
-        WAN_MCP_OUTPUT_DIR=str(output_dir.resolve()),
+        WAN_MCP_OUTPUT_DIR=str(output_dir),
         WAN_MCP_POLL_FIRST_SECONDS="1",
         WAN_MCP_POLL_MAX_SECONDS="1.5",
         WAN_MCP_LOG_LEVEL="WARNING",
@@ -98,7 +99,7 @@ async def _second_job(client: Client, out: TextIO) -> None:
     }
     result = await client.call_tool("edit_video", arguments)
     _show(result, out)
-    task_id = (result.structured_content or {}).get("task_id")
+    task_id = str((result.structured_content or {})["task_id"])
     out.write(f"\n   ...later, get_task({task_id!r}) picks it up again:\n")
     line = ProgressLine(out)
     result = await client.call_tool("get_task", {"task_id": task_id}, progress_callback=line)

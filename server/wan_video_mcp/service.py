@@ -242,7 +242,13 @@ class VideoService:
         except (RequestNotSent, RequestOutcomeUnknown) as exc:
             raise ProviderUnavailable(adapter.label, str(exc), code="network") from None
         if response.ok:
-            return adapter.parse_poll(response)
+            snapshot = adapter.parse_poll(response)
+            if snapshot.state is TaskState.SUCCEEDED and not snapshot.video_url:
+                # Success without a link is not a result yet; ask again on the schedule.
+                raise ProviderUnavailable(
+                    adapter.label, "reported success without a video link", code="no video link yet"
+                )
+            return snapshot
         error = adapter.error_for(response, "poll")
         if isinstance(error, TaskNotFound):
             return TaskSnapshot(

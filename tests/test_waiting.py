@@ -1,0 +1,216 @@
+"""The poll loop in virtual time: schedule, deadline, Retry-After, transient faults, progress."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import timedelta
+
+import anyio
+import anyio.lowlevel
+import pytest
+
+from wan_video_mcp.errors import ProviderAuthError, ProviderRateLimited, ProviderUnavailable
+from wan_video_mcp.tasks import TaskHandle, TaskSnapshot, TaskState, utc_now
+from wan_video_mcp.waiting import PollSchedule, ProgressReporter, wait_for_task
+
+pytestmark = pytest.mark.anyio
+HANDLE = TaskHandle("dashscope", "0385dc79-aaaa")
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.time = 1000.0
+
+    def now(self) -> float:
+        return self.time
+
+    async def sleep(self, seconds: float) -> None:
+        self.time += seconds
+        await anyio.lowlevel.checkpoint()
+
+
+class Progress:
+    def __init__(self) -> None:
+        self.updates: list[tuple[float, float | None, str]] = []
+
+    async def __call__(self, progress: float, total: float | None, message: str) -> None:
+        self.updates.append((progress, total, message))
+
+
+def scripted(
+    clock: FakeClock, steps: list[TaskSnapshot | Exception]
+) -> tuple[Callable[[], object], list[float]]:
+    """A poll function answering from `steps` (the last one repeats); records when it was called."""
+    calls: list[float] = []
+
+    async def poll() -> TaskSnapshot:
+        calls.append(clock.now())
+        step = steps[min(len(calls) - 1, len(steps) - 1)]
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+    return poll, calls
+
+
+RUNNING = TaskSnapshot(state=TaskState.RUNNING, raw_status="RUNNING")
+DONE = TaskSnapshot(state=TaskState.SUCCEEDED, raw_status="SUCCEEDED", video_url="https://x/v.mp4")
+
+
+async def run(
+    clock: FakeClock,
+    poll: Callable[[], object],
+    budget: float,
+    progress: Progress | None = None,
+    **kw: object,
+):
+    reporter = ProgressReporter(progress, HANDLE, utc_now() - timedelta(seconds=30), typical_seconds=240)
+
+    async def ignore(snapshot: TaskSnapshot) -> None:
+        del snapshot
+
+    return await wait_for_task(
+        poll,  # type: ignore[arg-type]
+        deadline=clock.now() + budget,
+        schedule=PollSchedule(first=2.0, maximum=15.0),
+        clock=clock,
+        reporter=reporter,
+        on_snapshot=ignore,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+async def test_polls_start_soon_and_grow_to_the_provider_interval() -> None:
+    clock = FakeClock()
+    poll, calls = scripted(clock, [RUNNING])
+
+    outcome = await run(clock, poll, budget=120)
+
+    gaps = [round(b - a, 2) for a, b in zip([1000.0, *calls], calls, strict=False)]
+    assert gaps[:5] == [2.0, 3.0, 4.5, 6.75, 10.12]
+    assert max(gaps) == 15.0
+    assert not outcome.finished and outcome.snapshot is RUNNING
+
+
+async def test_returns_at_the_deadline_after_one_last_look() -> None:
+    clock = FakeClock()
+    poll, calls = scripted(clock, [RUNNING])
+
+    await run(clock, poll, budget=50)
+
+    assert clock.now() == 1050.0
+    assert calls[-1] == 1050.0
+
+
+async def test_stops_as_soon_as_the_task_ends() -> None:
+    clock = FakeClock()
+    poll, calls = scripted(clock, [RUNNING, RUNNING, DONE])
+
+    outcome = await run(clock, poll, budget=600)
+
+    assert outcome.finished and outcome.snapshot is DONE
+    assert len(calls) == 3
+
+
+async def test_transient_failures_do_not_end_the_wait() -> None:
+    clock = FakeClock()
+    progress = Progress()
+    poll, calls = scripted(
+        clock,
+        [
+            ProviderUnavailable("DashScope", "HTTP 503", code="ServiceUnavailable"),
+            ProviderUnavailable("DashScope", "garbled"),
+            DONE,
+        ],
+    )
+
+    outcome = await run(clock, poll, budget=600, progress=progress)
+
+    assert outcome.finished and len(calls) == 3
+    assert any("retrying" in message for _, _, message in progress.updates)
+
+
+async def test_retry_after_is_honoured() -> None:
+    clock = FakeClock()
+    poll, calls = scripted(clock, [ProviderRateLimited("DashScope", "slow down", retry_after=20), DONE])
+
+    await run(clock, poll, budget=600)
+
+    assert calls[1] - calls[0] >= 20
+
+
+async def test_a_retry_after_past_the_budget_returns_now() -> None:
+    clock = FakeClock()
+    poll, calls = scripted(clock, [ProviderRateLimited("DashScope", "slow down", retry_after=300), DONE])
+
+    outcome = await run(clock, poll, budget=30)
+
+    assert len(calls) == 1 and clock.now() < 1030
+    assert outcome.last_problem == "status query rate-limited"
+
+
+async def test_a_fatal_error_ends_the_wait() -> None:
+    clock = FakeClock()
+    poll, _ = scripted(clock, [ProviderAuthError("DashScope", "bad key")])
+
+    with pytest.raises(ProviderAuthError):
+        await run(clock, poll, budget=600)
+
+
+async def test_poll_now_with_no_budget_still_looks_once() -> None:
+    clock = FakeClock()
+    poll, calls = scripted(clock, [RUNNING])
+
+    outcome = await run(clock, poll, budget=0, poll_now=True)
+
+    assert calls == [1000.0] and outcome.snapshot is RUNNING
+
+
+async def test_no_budget_without_poll_now_does_not_poll() -> None:
+    clock = FakeClock()
+    poll, calls = scripted(clock, [RUNNING])
+
+    outcome = await run(clock, poll, budget=0)
+
+    assert calls == [] and outcome.snapshot is None
+
+
+async def test_progress_strictly_increases_even_when_the_provider_repeats_or_regresses() -> None:
+    clock = FakeClock()
+    progress = Progress()
+    percents = [10, 10, 40, 30, 30, 99, 99]
+    steps: list[TaskSnapshot | Exception] = [
+        TaskSnapshot(state=TaskState.RUNNING, raw_status="in_progress", progress_percent=p) for p in percents
+    ]
+    poll, _ = scripted(clock, [*steps, DONE])
+
+    await run(clock, poll, budget=600, progress=progress)
+
+    values = [value for value, _, _ in progress.updates]
+    assert all(b > a for a, b in itertools.pairwise(values)), values
+    assert values[-1] == 100.0 and all(total == 100.0 for _, total, _ in progress.updates)
+
+
+async def test_progress_message_names_status_elapsed_and_handle() -> None:
+    clock = FakeClock()
+    progress = Progress()
+    poll, _ = scripted(clock, [RUNNING, DONE])
+
+    await run(clock, poll, budget=600, progress=progress)
+
+    first = progress.updates[0][2]
+    assert first.startswith("RUNNING · ") and first.endswith(" · dashscope:0385dc79")
+    assert "30s" in first or "32s" in first
+
+
+async def test_cancellation_stops_the_wait_at_once() -> None:
+    clock = FakeClock()
+    poll, calls = scripted(clock, [RUNNING])
+
+    with anyio.move_on_after(0.2):
+        await run(clock, poll, budget=10**9)
+    polls_when_cancelled = len(calls)
+    await anyio.sleep(0.05)
+
+    assert len(calls) == polls_when_cancelled

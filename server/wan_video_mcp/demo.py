@@ -99,7 +99,8 @@ async def _second_job(client: Client, out: TextIO) -> None:
     }
     result = await client.call_tool("edit_video", arguments)
     _show(result, out)
-    task_id = str((result.structured_content or {})["task_id"])
+    structured: dict[str, Any] = result.structured_content or {}
+    task_id = str(structured["task_id"])
     out.write(f"\n   ...later, get_task({task_id!r}) picks it up again:\n")
     line = ProgressLine(out)
     result = await client.call_tool("get_task", {"task_id": task_id}, progress_callback=line)

@@ -1,0 +1,165 @@
+"""No double charges: identical requests reuse the task; unknown outcomes are never guessed."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+
+from conftest import EDIT_ARGS, R2V_ARGS, emulator_settings, text_of
+from wan_video_mcp.app import build_server
+from wan_video_mcp.emulator import Fault, RunningEmulator, TaskScript
+from wan_video_mcp.settings import Settings
+
+pytestmark = pytest.mark.anyio
+
+
+async def recent(client: Client) -> list[dict[str, Any]]:
+    return json.loads((await client.read_resource("wan://tasks/recent")).contents[0].text)  # type: ignore[union-attr]
+
+
+async def test_the_same_request_twice_is_one_submission(client: Client, emulator: RunningEmulator) -> None:
+    first = await client.call_tool("generate_reference_video", R2V_ARGS)
+    second = await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    assert emulator.state.count(call="submit") == 1
+    one, two = first.structured_content or {}, second.structured_content or {}
+    assert two["task_id"] == one["task_id"] and two["reused"] is True and one["reused"] is False
+    assert two["local_file"] == one["local_file"]
+    assert "instead of paying twice" in text_of(second) and "force_new=true" in text_of(second)
+
+
+async def test_force_new_pays_for_a_second_job(client: Client, emulator: RunningEmulator) -> None:
+    first = await client.call_tool("generate_reference_video", R2V_ARGS)
+    second = await client.call_tool("generate_reference_video", {**R2V_ARGS, "force_new": True})
+
+    assert emulator.state.count(call="submit") == 2
+    assert (first.structured_content or {})["task_id"] != (second.structured_content or {})["task_id"]
+
+
+async def test_identical_requests_at_the_same_moment_submit_once(
+    client: Client, emulator: RunningEmulator
+) -> None:
+    results: list[dict[str, Any]] = []
+
+    async def call() -> None:
+        results.append((await client.call_tool("edit_video", EDIT_ARGS)).structured_content or {})
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(3):
+            tg.start_soon(call)
+
+    assert emulator.state.count(call="submit") == 1
+    assert len({result["task_id"] for result in results}) == 1
+
+
+async def test_a_running_identical_task_is_joined_not_repeated(
+    client: Client, emulator: RunningEmulator
+) -> None:
+    emulator.state.script_next(TaskScript(queue_seconds=0.1, run_seconds=1.0))
+    await client.call_tool("edit_video", {**EDIT_ARGS, "wait_seconds": 0})
+
+    joined = await client.call_tool("edit_video", EDIT_ARGS)
+
+    assert emulator.state.count(call="submit") == 1
+    assert (joined.structured_content or {})["status"] == "succeeded" and (joined.structured_content or {})[
+        "reused"
+    ]
+
+
+async def test_different_parameters_are_different_jobs(client: Client, emulator: RunningEmulator) -> None:
+    await client.call_tool("generate_reference_video", {**R2V_ARGS, "wait_seconds": 0})
+    await client.call_tool("generate_reference_video", {**R2V_ARGS, "seed": 5, "wait_seconds": 0})
+    await client.call_tool(
+        "generate_reference_video", {**R2V_ARGS, "provider": "modellix", "wait_seconds": 0}
+    )
+
+    assert emulator.state.count(call="submit") == 3
+
+
+async def test_a_success_older_than_the_window_is_not_reused(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    async with Client(build_server(emulator_settings(emulator, tmp_path, dedupe_window_seconds=0))) as client:
+        await client.call_tool("generate_reference_video", R2V_ARGS)
+        await anyio.sleep(0.05)
+        await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    assert emulator.state.count(call="submit") == 2
+
+
+async def test_an_unanswered_submit_is_recorded_as_unknown_and_not_guessed(
+    client: Client, emulator: RunningEmulator
+) -> None:
+    emulator.state.inject("dashscope", "submit", Fault("drop"))
+
+    first = await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    assert first.is_error
+    assert "unknown whether a job was created" in text_of(first) and "wan://tasks/recent" in text_of(first)
+    [entry] = await recent(client)
+    assert entry["state"] == "submit_unknown" and entry["task_id"] is None
+
+    again = await client.call_tool("generate_reference_video", R2V_ARGS)
+    assert again.is_error and "identical request was sent" in text_of(again)
+    assert emulator.state.count(call="submit") == 1, "an unknown outcome must not be resubmitted silently"
+
+    forced = await client.call_tool("generate_reference_video", {**R2V_ARGS, "force_new": True})
+    assert not forced.is_error and emulator.state.count(call="submit") == 2
+
+
+async def test_an_unparseable_accepted_answer_is_also_unknown(
+    client: Client, emulator: RunningEmulator
+) -> None:
+    emulator.state.inject("modellix", "submit", Fault("garbled"))
+
+    result = await client.call_tool("generate_reference_video", {**R2V_ARGS, "provider": "modellix"})
+
+    assert result.is_error and "unknown whether a job was created" in text_of(result)
+
+
+async def test_an_unreachable_provider_means_nothing_was_submitted(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    settings = emulator_settings(emulator, tmp_path, dashscope_base_url=f"http://127.0.0.1:{port}")
+
+    async with Client(build_server(settings)) as client:
+        result = await client.call_tool("generate_reference_video", R2V_ARGS)
+        entries = await recent(client)
+
+    assert result.is_error
+    assert "Could not reach DashScope" in text_of(result) and "Nothing was submitted" in text_of(result)
+    assert entries == [], "a request that never left is not a task"
+
+
+async def test_a_rejected_submit_does_not_block_the_next_try(
+    client: Client, emulator: RunningEmulator
+) -> None:
+    emulator.state.inject("dashscope", "submit", Fault("server_error"))
+
+    first = await client.call_tool("generate_reference_video", R2V_ARGS)
+    second = await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    assert first.is_error and not second.is_error
+    assert emulator.state.count(call="submit") == 2
+
+
+async def test_journal_survives_a_restart_and_still_prevents_a_double_charge(
+    emulator: RunningEmulator, settings: Settings
+) -> None:
+    async with Client(build_server(settings)) as client:
+        first = await client.call_tool("generate_reference_video", R2V_ARGS)
+    async with Client(build_server(settings)) as client:
+        second = await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    assert emulator.state.count(call="submit") == 1
+    assert (second.structured_content or {})["task_id"] == (first.structured_content or {})["task_id"]

@@ -1,0 +1,205 @@
+"""Saved results: atomic, capped, confined to the folder, retried, never sent a key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anyio
+import pytest
+from mcp import Client
+
+from conftest import R2V_ARGS, emulator_settings, text_of
+from wan_video_mcp import service
+from wan_video_mcp.app import build_server
+from wan_video_mcp.downloads import VideoSaver
+from wan_video_mcp.emulator import Fault, RunningEmulator, TaskScript
+from wan_video_mcp.errors import DownloadError, DownloadTooLarge
+from wan_video_mcp.tasks import TaskHandle
+
+pytestmark = pytest.mark.anyio
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+
+
+async def test_the_video_is_saved_without_sending_any_key(
+    client: Client, emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    for provider in ("dashscope", "apiyi", "modellix", "aimlapi"):
+        result = await client.call_tool("generate_reference_video", {**R2V_ARGS, "provider": provider})
+        structured = result.structured_content or {}
+        assert Path(structured["local_file"]).read_bytes() == emulator.state.video
+        assert Path(structured["local_file"]).parent == (tmp_path / "videos").resolve()
+
+    downloads = emulator.state.of(call="download")
+    assert len(downloads) == 4
+    assert all("authorization" not in request.headers for request in downloads)
+
+
+async def test_the_result_links_to_the_local_file_and_the_remote_url(client: Client) -> None:
+    result = await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    links = [block for block in result.content if block.type == "resource_link"]
+    structured = result.structured_content or {}
+    assert {link.mime_type for link in links} == {"video/mp4"}
+    assert Path(structured["local_file"]).as_uri() in {str(link.uri) for link in links}
+    assert structured["video_url"] in {str(link.uri) for link in links}
+
+
+async def test_a_broken_transfer_is_retried_and_leaves_no_partial_file(
+    client: Client, emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    emulator.state.inject("*", "download", Fault("truncate"))
+
+    result = await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    structured = result.structured_content or {}
+    assert Path(structured["local_file"]).read_bytes() == emulator.state.video
+    assert emulator.state.count(call="download") == 2
+    assert leftovers(tmp_path / "videos") == [Path(structured["local_file"]).name]
+
+
+async def test_a_download_that_keeps_breaking_does_not_fail_the_task(
+    client: Client, emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    emulator.state.inject("*", "download", Fault("truncate"), times=3)
+
+    result = await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    structured = result.structured_content or {}
+    assert not result.is_error and structured["status"] == "succeeded"
+    assert structured["local_file"] is None and structured["video_url"]
+    assert "Saving the video failed" in text_of(result) and "still works" in text_of(result)
+    assert leftovers(tmp_path / "videos") == []
+
+    later = await client.call_tool("get_task", {"task_id": structured["task_id"]})
+    assert Path((later.structured_content or {})["local_file"]).read_bytes() == emulator.state.video
+
+
+async def test_an_oversized_video_is_refused(emulator: RunningEmulator, tmp_path: Path) -> None:
+    emulator.state.inject("*", "download", Fault("oversize"))
+    settings = emulator_settings(emulator, tmp_path, max_download_mb=1)
+
+    async with Client(build_server(settings)) as client:
+        result = await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    assert (result.structured_content or {})["local_file"] is None
+    assert "larger than the download limit" in text_of(result) and "WAN_MCP_MAX_DOWNLOAD_MB" in text_of(
+        result
+    )
+    assert leftovers(tmp_path / "videos") == []
+
+
+async def test_a_declared_oversize_is_refused_before_reading(
+    tmp_path: Path, emulator: RunningEmulator
+) -> None:
+    saver = VideoSaver(tmp_path, max_bytes=1000)
+    task = emulator.state.create_task("dashscope", "wan2.7-r2v", {})
+    url = f"{emulator.origin}/cdn/dashscope/{task.token}.mp4?Expires=9999999999&Signature=x"
+
+    with pytest.raises(DownloadTooLarge):
+        await saver.save(TaskHandle("dashscope", "big"), url)
+    await saver.aclose()
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "../../etc/passwd",
+        "..\\..\\windows\\win.ini",
+        "/abs/olute",
+        "....",
+        "",
+        "a/../../b",
+        ".hidden",
+        "x" * 400,
+        "名前 with spaces",
+    ],
+)
+def test_hostile_task_ids_stay_inside_the_folder(tmp_path: Path, hostile: str) -> None:
+    saver = VideoSaver(tmp_path / "videos", max_bytes=10)
+
+    path = saver.path_for(TaskHandle("modellix", hostile))
+
+    assert path.parent == (tmp_path / "videos").resolve()
+    assert path.suffix == ".mp4" and not path.name.startswith(".")
+    assert len(path.name) < 200
+
+
+async def test_a_hostile_id_from_a_provider_is_saved_inside_the_folder(
+    tmp_path: Path, emulator: RunningEmulator
+) -> None:
+    saver = VideoSaver(tmp_path / "videos", max_bytes=10**7)
+    task = emulator.state.create_task("dashscope", "wan2.7-r2v", {})
+    url = f"{emulator.origin}/cdn/dashscope/{task.token}.mp4?Expires=9999999999&Signature=x"
+
+    path = await saver.save(TaskHandle("dashscope", "../../../outside"), url)
+    await saver.aclose()
+
+    assert path.parent == (tmp_path / "videos").resolve() and path.read_bytes() == emulator.state.video
+    assert not (tmp_path / "outside.mp4").exists()
+
+
+async def test_an_expired_link_says_so(tmp_path: Path, emulator: RunningEmulator) -> None:
+    saver = VideoSaver(tmp_path, max_bytes=10**7)
+    task = emulator.state.create_task("dashscope", "wan2.7-r2v", {})
+    url = f"{emulator.origin}/cdn/dashscope/{task.token}.mp4?Expires=1000&Signature=x"
+
+    with pytest.raises(DownloadError, match="expired"):
+        await saver.save(TaskHandle("dashscope", "old"), url)
+    await saver.aclose()
+
+
+async def test_a_page_that_is_not_a_video_is_not_saved(
+    client: Client, emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    emulator.state.video = b"<html><body>Access denied</body></html>"
+
+    result = await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    assert (result.structured_content or {})["local_file"] is None
+    assert "did not return an MP4" in text_of(result)
+    assert leftovers(tmp_path / "videos") == []
+
+
+async def test_saving_can_be_turned_off(emulator: RunningEmulator, tmp_path: Path) -> None:
+    async with Client(build_server(emulator_settings(emulator, tmp_path, download=False))) as client:
+        result = await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    assert (result.structured_content or {})["local_file"] is None and (result.structured_content or {})[
+        "video_url"
+    ]
+    assert emulator.state.count(call="download") == 0
+
+
+async def test_a_finished_video_is_saved_once(client: Client, emulator: RunningEmulator) -> None:
+    result = await client.call_tool("generate_reference_video", R2V_ARGS)
+    task_id = (result.structured_content or {})["task_id"]
+
+    for _ in range(3):
+        again = await client.call_tool("get_task", {"task_id": task_id})
+        assert (again.structured_content or {})["local_file"] == (result.structured_content or {})[
+            "local_file"
+        ]
+
+    assert emulator.state.count(call="download") == 1
+
+
+async def test_a_slow_download_continues_in_the_background(
+    client: Client, emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "MIN_DOWNLOAD_WAIT", 0.1)
+    emulator.state.script_next(TaskScript(queue_seconds=0.05, run_seconds=0.1))
+    emulator.state.inject("*", "download", Fault("slow", delay=0.8))
+
+    result = await client.call_tool("generate_reference_video", {**R2V_ARGS, "wait_seconds": 0.5})
+    structured = result.structured_content or {}
+    assert structured["status"] == "succeeded" and structured["local_file"] is None
+    assert "still being saved in the background" in text_of(result)
+
+    await anyio.sleep(1.0)
+    later = await client.call_tool("get_task", {"task_id": structured["task_id"]})
+    assert Path((later.structured_content or {})["local_file"]).exists()
+    assert emulator.state.count(call="download") == 1

@@ -1,0 +1,157 @@
+"""The journal: every submission on disk before the tool returns, crash-safe, self-upgrading."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from mcp import Client
+
+from conftest import R2V_ARGS
+from wan_video_mcp.emulator import RunningEmulator
+from wan_video_mcp.errors import ConfigurationError
+from wan_video_mcp.journal import MIGRATIONS, SCHEMA_VERSION, Journal
+from wan_video_mcp.settings import Settings
+
+pytestmark = pytest.mark.anyio
+
+
+def rows(path: Path) -> list[sqlite3.Row]:
+    db = sqlite3.connect(path)
+    db.row_factory = sqlite3.Row
+    try:
+        return db.execute("SELECT * FROM tasks ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+async def test_a_submission_is_on_disk_when_the_tool_returns(client: Client, settings: Settings) -> None:
+    result = await client.call_tool("generate_reference_video", {**R2V_ARGS, "seed": 9, "wait_seconds": 0})
+
+    [row] = rows(settings.journal_path)
+    assert row["handle"] == (result.structured_content or {})["task_id"]
+    assert (row["tool"], row["provider"], row["model"], row["state"]) == (
+        "generate_reference_video",
+        "dashscope",
+        "wan2.7-r2v",
+        "queued",
+    )
+    assert json.loads(row["params_json"]) == {**R2V_ARGS, "seed": 9}
+    assert len(row["fingerprint"]) == 64 and row["submitted_at"]
+
+
+async def test_the_record_follows_the_task_to_the_end(client: Client, settings: Settings) -> None:
+    result = await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    [row] = rows(settings.journal_path)
+    structured = result.structured_content or {}
+    assert row["state"] == "succeeded" and row["finished_at"]
+    assert row["video_url"] == structured["video_url"] and row["video_expires_at"]
+    assert row["local_file"] == structured["local_file"]
+    assert json.loads(row["usage_json"])["video_count"] == 1
+
+
+async def test_an_older_journal_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    old.execute(
+        "INSERT INTO tasks (handle, tool, provider, model, params_json, fingerprint, state, submitted_at, updated_at)"
+        " VALUES ('dashscope:old', 'edit_video', 'dashscope', 'wan2.7-videoedit', '{}', 'f', 'running',"
+        " '2026-11-20T10:00:00+00:00', '2026-11-20T10:00:00+00:00')"
+    )
+    old.commit()
+    old.close()
+
+    journal = await Journal.open(path)
+    record = await journal.get("dashscope:old")
+    await journal.close()
+
+    assert record is not None and record.state == "running" and record.local_file is None
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    columns = {row[1] for row in db.execute("PRAGMA table_info(tasks)")}
+    db.close()
+    assert {"local_file", "download_error"} <= columns
+
+
+async def test_a_journal_from_a_newer_version_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    newer = sqlite3.connect(path)
+    newer.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    newer.close()
+
+    with pytest.raises(ConfigurationError, match=r"newer wan-video-mcp.*WAN_MCP_DATA_DIR"):
+        await Journal.open(path)
+
+
+async def test_wal_mode_and_private_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "journal.sqlite3"
+    journal = await Journal.open(path)
+    await journal.close()
+
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+    if os.name == "posix":
+        assert path.stat().st_mode & 0o777 == 0o600
+
+
+WRITER = """
+import anyio, sys
+from pathlib import Path
+from wan_video_mcp.journal import Journal
+
+async def main():
+    journal = await Journal.open(Path(sys.argv[1]))
+    n = 0
+    while True:
+        row = await journal.begin_submission("edit_video", "dashscope", "wan2.7-videoedit", {"n": n, "pad": "x" * 2000})
+        await journal.mark_submitted(row, f"dashscope:{n}")
+        n += 1
+        if n == 20:
+            print("writing", flush=True)
+
+anyio.run(main)
+"""
+
+
+def test_a_kill_9_mid_write_leaves_a_consistent_journal(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
+    time.sleep(0.3)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=10)
+
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    count, torn = db.execute(
+        "SELECT count(*), sum(state = 'submitting' AND handle IS NULL) FROM tasks"
+    ).fetchone()
+    db.close()
+    assert count >= 20
+    assert torn <= 1, "at most the one row being written when the kill came may lack its handle"
+
+
+async def test_reading_recent_tasks_as_a_resource(client: Client, emulator: RunningEmulator) -> None:
+    await client.call_tool(
+        "edit_video", {"video_url": "https://x/in.mp4", "prompt": "snow", "wait_seconds": 0}
+    )
+    listed = await client.list_resources()
+
+    uris = [str(resource.uri) for resource in listed.resources]
+    task_id = next(iter(emulator.state.tasks.values())).task_id
+    assert "wan://tasks/recent" in uris
+    assert f"wan://tasks/dashscope/{task_id}" in uris
+
+    one = json.loads((await client.read_resource(f"wan://tasks/dashscope/{task_id}")).contents[0].text)  # type: ignore[union-attr]
+    assert one["task_id"] == f"dashscope:{task_id}" and one["params"]["prompt"] == "snow"
+    assert one["continue_with"] == {"tool": "get_task", "arguments": {"task_id": f"dashscope:{task_id}"}}

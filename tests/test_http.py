@@ -36,10 +36,10 @@ async def serving_http(settings: Settings) -> AsyncIterator[str]:
 
 
 async def test_a_job_over_streamable_http(settings: Settings, emulator: RunningEmulator) -> None:
-    progress: list[float] = []
+    values: list[float] = []
 
-    async def on_progress(value: float, total: float | None, message: str | None) -> None:
-        progress.append(value)
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        values.append(progress)
 
     async with serving_http(settings) as url, Client(url) as client:
         tools = await client.list_tools()
@@ -48,7 +48,7 @@ async def test_a_job_over_streamable_http(settings: Settings, emulator: RunningE
     assert len(tools.tools) == 4
     assert not result.is_error, text_of(result)
     assert Path((result.structured_content or {})["local_file"]).exists()
-    assert progress == sorted(set(progress)) and progress[-1] == 100.0
+    assert values == sorted(set(values)) and values[-1] == 100.0
 
 
 async def test_still_running_then_get_task_over_http(settings: Settings, emulator: RunningEmulator) -> None:

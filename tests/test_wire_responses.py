@@ -32,9 +32,9 @@ LABELS = {"dashscope": "DashScope", "apiyi": "APIYI", "modellix": "Modellix", "a
 
 
 def adapter(name: str) -> Any:
-    return ProviderRegistry(
-        Settings(dashscope_api_key="k", apiyi_api_key="k", modellix_api_key="k", aimlapi_api_key="k")
-    ).get(name)  # type: ignore[arg-type]
+    keys = {f"{provider}_api_key": "k" for provider in PROVIDERS}
+    # model_validate, not the constructor: no environment variable can leak in.
+    return ProviderRegistry(Settings.model_validate(keys)).get(name)  # type: ignore[arg-type]
 
 
 def response(body: dict[str, Any], status: int = 200) -> HttpResponse:

@@ -17,6 +17,7 @@ from mcp_types import CallToolResult, ListResourcesResult, PaginatedRequestParam
 from wan_video_mcp import descriptions
 from wan_video_mcp.downloads import VideoSaver
 from wan_video_mcp.journal import Journal, JournalRecord
+from wan_video_mcp.logs import quiet_http_logs
 from wan_video_mcp.params import EditVideoArgs, GetTaskArgs, ReferenceVideoArgs, ToolArguments, VaceEditArgs
 from wan_video_mcp.params.parsing import parse_arguments
 from wan_video_mcp.params.schema import input_schema
@@ -106,6 +107,7 @@ def build_server(settings: Settings) -> WanServer:
             body=_get_task,
         ),
     ]
+    quiet_http_logs(settings.log_level)
     server = WanServer(
         "wan-video-mcp",
         title="Wan video (r2v, videoedit, VACE)",
@@ -113,6 +115,7 @@ def build_server(settings: Settings) -> WanServer:
         version=descriptions.VERSION,
         tools=tools,
         lifespan=lifespan,
+        log_level=settings.log_level,
     )
     _add_resources(server)
     return server

@@ -32,5 +32,9 @@ def configure_logging(level: str, secrets: list[str]) -> None:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
-    # Each HTTP request is logged by httpx at INFO, with URLs; keep that for DEBUG only.
+    quiet_http_logs(level)
+
+
+def quiet_http_logs(level: str) -> None:
+    """httpx logs every request at INFO; keep those lines for DEBUG only."""
     logging.getLogger("httpx2").setLevel(max(logging.WARNING, logging.getLevelNamesMapping()[level]))

@@ -34,7 +34,10 @@ def _env(*names: str) -> AliasChoices:
 class Settings(BaseSettings):
     """Every knob a deployment can turn; see README.md "Configuration"."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+    # env_ignore_empty: client configs carry "KEY": "" placeholders; blank means "not set".
+    model_config = SettingsConfigDict(
+        extra="ignore", populate_by_name=True, frozen=True, env_ignore_empty=True
+    )
 
     dashscope_api_key: SecretStr | None = Field(None, validation_alias=_env("DASHSCOPE_API_KEY"))
     dashscope_region: DashScopeRegion = Field("intl", validation_alias=_env("DASHSCOPE_REGION"))

@@ -11,10 +11,8 @@ from starlette.routing import Route
 
 from wan_video_mcp.emulator import checks
 from wan_video_mcp.emulator.common import (
-    bearer_ok,
-    fault_response,
+    admit,
     json_response,
-    record,
     request_id,
     result_url,
 )
@@ -87,11 +85,7 @@ def generation(request: Request, state: EmulatorState, task: EmulatedTask) -> di
 
 def routes(state: EmulatorState) -> list[Route]:
     async def create(request: Request) -> Response:
-        body = await record(request, state, "aimlapi", "submit")
-        if not bearer_ok(request, state, "aimlapi"):
-            return render(Fault("auth"))
-        if response := await fault_response(state, "aimlapi", "submit", render):
-            return response
+        body = await admit(request, state, "aimlapi", "submit", render)
         if "aimlapi" in state.exhausted:
             return render(Fault("balance"))
         if problem := checks.fields(body, BODY, ("model", "prompt"), state.options.reject_unknown_fields):
@@ -100,11 +94,7 @@ def routes(state: EmulatorState) -> list[Route]:
         return json_response(200, generation(request, state, task))
 
     async def fetch(request: Request) -> Response:
-        await record(request, state, "aimlapi", "poll")
-        if not bearer_ok(request, state, "aimlapi"):
-            return render(Fault("auth"))
-        if response := await fault_response(state, "aimlapi", "poll", render):
-            return response
+        await admit(request, state, "aimlapi", "poll", render)
         task = state.find("aimlapi", request.query_params.get("generation_id", ""))
         if task is None or state.phase(task) == "expired":
             return render(Fault("not_found"))

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from wan_video_mcp.emulator.common import bearer_ok, fault_response, json_response, record, result_url
+from wan_video_mcp.emulator.common import admit, json_response, result_url
 from wan_video_mcp.emulator.dashscope import submit_route
 from wan_video_mcp.emulator.state import EmulatorState, Fault
 
@@ -56,11 +56,7 @@ def routes(state: EmulatorState) -> list[Route]:
         return (*base, "wan2.1-vace-plus") if state.options.apiyi_serves_vace else base
 
     async def get_task(request: Request) -> Response:
-        await record(request, state, "apiyi", "poll")
-        if not bearer_ok(request, state, "apiyi"):
-            return render(Fault("auth"))
-        if response := await fault_response(state, "apiyi", "poll", render):
-            return response
+        await admit(request, state, "apiyi", "poll", render)
         task_id = request.path_params["task_id"]
         task = state.find("apiyi", task_id)
         phase = state.phase(task) if task else "expired"

@@ -10,7 +10,14 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 
 from wan_video_mcp.emulator import aimlapi, apiyi, dashscope, modellix
-from wan_video_mcp.emulator.common import CutOffResponse, generic_fault, json_response, record
+from wan_video_mcp.emulator.common import (
+    CutOffResponse,
+    Refusal,
+    answer_refusal,
+    generic_fault,
+    json_response,
+    record,
+)
 from wan_video_mcp.emulator.state import EmulatorState
 
 PROVIDER_PREFIXES = ("dashscope", "apiyi", "modellix", "aimlapi")
@@ -26,7 +33,8 @@ def build_app(state: EmulatorState) -> Starlette:
             Mount("/aimlapi", routes=aimlapi.routes(state)),
             Route("/cdn/{provider}/{token}.mp4", _cdn(state), methods=["GET"]),
             Route("/", _index, methods=["GET"]),
-        ]
+        ],
+        exception_handlers={Refusal: answer_refusal},
     )
 
 

@@ -47,6 +47,39 @@ async def record(request: Request, state: EmulatorState, provider: str, call: Ca
     return body
 
 
+class Refusal(Exception):
+    """Raised by a route to answer with `response` at once (the app turns it into the answer)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("refused")
+        self.response = response
+
+
+async def answer_refusal(request: Request, exc: Exception) -> Response:
+    del request
+    assert isinstance(exc, Refusal)
+    return exc.response
+
+
+async def admit(
+    request: Request,
+    state: EmulatorState,
+    provider: EmulatedProvider,
+    call: CallKind,
+    render: Callable[[Fault], Response],
+) -> Any:
+    """What every provider does first: log it, check the key, then any injected fault.
+
+    Returns the JSON body; raises `Refusal` with the provider's answer otherwise.
+    """
+    body = await record(request, state, provider, call)
+    if not bearer_ok(request, state, provider):
+        raise Refusal(render(Fault("auth")))
+    if (response := await fault_response(state, provider, call, render)) is not None:
+        raise Refusal(response)
+    return body
+
+
 def bearer_ok(request: Request, state: EmulatorState, provider: EmulatedProvider) -> bool:
     return request.headers.get("authorization") == f"Bearer {state.keys[provider]}"
 

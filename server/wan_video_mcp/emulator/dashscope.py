@@ -15,10 +15,8 @@ from starlette.routing import Route
 
 from wan_video_mcp.emulator import checks
 from wan_video_mcp.emulator.common import (
-    bearer_ok,
-    fault_response,
+    admit,
     json_response,
-    record,
     request_id,
     result_url,
     stamp,
@@ -97,9 +95,7 @@ def submit_route(
     render: ErrorRenderer,
 ) -> Route:
     async def submit(request: Request) -> Response:
-        body = await record(request, state, provider, "submit")
-        if not bearer_ok(request, state, provider):
-            return render(Fault("auth"))
+        body = await admit(request, state, provider, "submit", render)
         if request.headers.get("x-dashscope-async") != "enable":
             return json_response(
                 403,
@@ -109,8 +105,6 @@ def submit_route(
                     "request_id": request_id(),
                 },
             )
-        if response := await fault_response(state, provider, "submit", render):
-            return response
         if provider in state.exhausted:
             return render(Fault("balance"))
         min_refs = 1 if provider == "apiyi" and state.options.apiyi_videoedit_requires_reference else 0
@@ -166,18 +160,12 @@ def _usage(task: EmulatedTask, output: dict[str, Any]) -> dict[str, Any]:
 
 def routes(state: EmulatorState) -> list[Route]:
     async def get_task(request: Request) -> Response:
-        await record(request, state, "dashscope", "poll")
-        if not bearer_ok(request, state, "dashscope"):
-            return dashscope_error(Fault("auth"))
-        if response := await fault_response(state, "dashscope", "poll", dashscope_error):
-            return response
+        await admit(request, state, "dashscope", "poll", dashscope_error)
         task_id = request.path_params["task_id"]
         return json_response(200, task_output(request, state, state.find("dashscope", task_id), task_id))
 
     async def cancel(request: Request) -> Response:
-        await record(request, state, "dashscope", "poll")
-        if not bearer_ok(request, state, "dashscope"):
-            return dashscope_error(Fault("auth"))
+        await admit(request, state, "dashscope", "poll", dashscope_error)
         task = state.find("dashscope", request.path_params["task_id"])
         if task is None or state.phase(task) != "queued":
             return dashscope_error(Fault("invalid", message="Only tasks in PENDING state can be canceled."))

@@ -10,8 +10,8 @@ from starlette.routing import Route
 
 from wan_video_mcp.emulator import checks
 from wan_video_mcp.emulator.common import (
+    admit,
     bearer_ok,
-    fault_response,
     iso,
     json_response,
     record,
@@ -126,11 +126,7 @@ def _put_failure(data: dict[str, Any], state: EmulatorState, task: EmulatedTask)
 
 def routes(state: EmulatorState) -> list[Route]:
     async def submit(request: Request) -> Response:
-        body = await record(request, state, "modellix", "submit")
-        if not bearer_ok(request, state, "modellix"):
-            return render(Fault("auth"))
-        if response := await fault_response(state, "modellix", "submit", render):
-            return response
+        body = await admit(request, state, "modellix", "submit", render)
         model = request.path_params["model"]
         if model not in ("wan2.7-r2v", "wan2.7-videoedit", "wan2.1-vace-plus"):
             return json_response(404, {"code": 404, "message": f"Not found: model {model}"})
@@ -145,11 +141,7 @@ def routes(state: EmulatorState) -> list[Route]:
         return json_response(200, {"code": 0, "message": "success", "data": data})
 
     async def get_task(request: Request) -> Response:
-        await record(request, state, "modellix", "poll")
-        if not bearer_ok(request, state, "modellix"):
-            return render(Fault("auth"))
-        if response := await fault_response(state, "modellix", "poll", render):
-            return response
+        await admit(request, state, "modellix", "poll", render)
         task = state.find("modellix", request.path_params["task_id"])
         if task is None or state.phase(task) == "expired":
             return render(Fault("not_found"))
@@ -165,9 +157,7 @@ def routes(state: EmulatorState) -> list[Route]:
         return json_response(200, {"code": 0, "message": "success", "data": {"is_valid": valid}})
 
     async def balance(request: Request) -> Response:
-        await record(request, state, "modellix", "check")
-        if not bearer_ok(request, state, "modellix"):
-            return render(Fault("auth"))
+        await admit(request, state, "modellix", "check", render)
         amount = 0.0 if "modellix" in state.exhausted else 25.0
         return json_response(
             200, {"code": 0, "message": "success", "data": {"balance": amount, "currency": "USD"}}

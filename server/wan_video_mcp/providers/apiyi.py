@@ -8,10 +8,9 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from wan_video_mcp.errors import WanError
-from wan_video_mcp.params import GeneratingArgs, ModelName
-from wan_video_mcp.providers.base import CallKind, HttpRequest, HttpResponse, KeyVerdict, ProviderAdapter
-from wan_video_mcp.providers.dashscope import DashScopeSubmitted, status_to_state
-from wan_video_mcp.providers.dashscope_body import dashscope_body
+from wan_video_mcp.params import ModelName
+from wan_video_mcp.providers.base import CallKind, HttpRequest, HttpResponse, KeyVerdict
+from wan_video_mcp.providers.dashscope import DashScopeCompatibleSubmit, status_to_state
 from wan_video_mcp.providers.errormap import (
     MODERATION_WORDS,
     build_error,
@@ -72,8 +71,9 @@ class ApiyiError(_Lenient):
         return _text(self.code), self.message
 
 
-class ApiyiAdapter(ProviderAdapter):
+class ApiyiAdapter(DashScopeCompatibleSubmit):
     name = "apiyi"
+    submit_path: ClassVar[str] = SUBMIT_PATH
     label: ClassVar[str] = "APIYI"
     key_env: ClassVar[str] = "APIYI_API_KEY"
     poll_interval: ClassVar[float] = 10.0
@@ -89,15 +89,6 @@ class ApiyiAdapter(ProviderAdapter):
         if model == "wan2.1-vace-plus" and not self.offers_vace:
             return None
         return model
-
-    def submit_request(self, args: GeneratingArgs) -> HttpRequest:
-        model_id = self.model_id(args.model)
-        assert model_id is not None
-        headers = {**self._auth(), "Content-Type": "application/json", "X-DashScope-Async": "enable"}
-        return HttpRequest("POST", self.base_url + SUBMIT_PATH, headers, json=dashscope_body(args, model_id))
-
-    def parse_submitted(self, response: HttpResponse) -> str:
-        return self.parse_body(DashScopeSubmitted, response).output.task_id
 
     def poll_request(self, task_id: str) -> HttpRequest:
         return HttpRequest("GET", f"{self.base_url}/v1/tasks/{task_id}", self._auth())

@@ -91,7 +91,25 @@ def parse_dashscope_time(value: str | None) -> datetime | None:
     return None
 
 
-class DashScopeAdapter(ProviderAdapter):
+class DashScopeCompatibleSubmit(ProviderAdapter):
+    """The DashScope submit (async header, model/input/parameters body), which APIYI copies."""
+
+    submit_path: ClassVar[str] = SUBMIT_PATH
+    base_url: str
+
+    def submit_request(self, args: GeneratingArgs) -> HttpRequest:
+        model_id = self.model_id(args.model)
+        assert model_id is not None, "the registry only routes offered models here"
+        headers = {**self._auth(), "Content-Type": "application/json", "X-DashScope-Async": "enable"}
+        return HttpRequest(
+            "POST", self.base_url + self.submit_path, headers, json=dashscope_body(args, model_id)
+        )
+
+    def parse_submitted(self, response: HttpResponse) -> str:
+        return self.parse_body(DashScopeSubmitted, response).output.task_id
+
+
+class DashScopeAdapter(DashScopeCompatibleSubmit):
     name = "dashscope"
     label: ClassVar[str] = "DashScope"
     key_env: ClassVar[str] = "DASHSCOPE_API_KEY"
@@ -106,15 +124,6 @@ class DashScopeAdapter(ProviderAdapter):
         if model == "wan2.1-vace-plus" and self.region == "cn":
             return "wanx2.1-vace-plus"  # the Beijing region keeps the older name
         return model
-
-    def submit_request(self, args: GeneratingArgs) -> HttpRequest:
-        model_id = self.model_id(args.model)
-        assert model_id is not None
-        headers = {**self._auth(), "Content-Type": "application/json", "X-DashScope-Async": "enable"}
-        return HttpRequest("POST", self.base_url + SUBMIT_PATH, headers, json=dashscope_body(args, model_id))
-
-    def parse_submitted(self, response: HttpResponse) -> str:
-        return self.parse_body(DashScopeSubmitted, response).output.task_id
 
     def poll_request(self, task_id: str) -> HttpRequest:
         return HttpRequest("GET", f"{self.base_url}/api/v1/tasks/{task_id}", self._auth())

@@ -4,6 +4,7 @@ clear errors an agent can act on."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from mcp import Client
 
 from conftest import R2V_ARGS, emulator_settings, text_of
+from wan_video_mcp import service
 from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import (
     EmulatorOptions,
@@ -208,8 +210,10 @@ async def test_undocumented_failure_shapes_are_read(
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 async def test_a_task_the_provider_forgot_is_reported_as_expired(
-    client: Client, emulator: RunningEmulator, provider: str
+    client: Client, emulator: RunningEmulator, provider: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The emulator's clock jumps a day; the journal's does not, so say the task is old.
+    monkeypatch.setattr(service, "NOT_FOUND_GRACE", timedelta(0))
     submitted = await client.call_tool(
         "generate_reference_video", {**R2V_ARGS, "provider": provider, "wait_seconds": 0}
     )
@@ -221,6 +225,29 @@ async def test_a_task_the_provider_forgot_is_reported_as_expired(
     assert result.is_error
     assert "not known to the provider any more" in text_of(result)
     assert (result.structured_content or {})["status"] == "expired"
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_new_task_the_provider_does_not_list_yet_is_followed_not_dropped(
+    client: Client, emulator: RunningEmulator, provider: str
+) -> None:
+    emulator.state.inject(provider, "poll", Fault("not_found"), times=2)
+
+    result = await client.call_tool("generate_reference_video", {**R2V_ARGS, "provider": provider})
+
+    assert not result.is_error, text_of(result)
+    assert (result.structured_content or {})["status"] == "succeeded"
+
+
+def test_key_verdicts() -> None:
+    assert adapter("dashscope").key_verdict(response({"output": {"task_status": "UNKNOWN"}})).accepted
+    assert adapter("apiyi").key_verdict(response({}, status=404)).accepted
+    assert adapter("apiyi").key_verdict(response({}, status=400)).accepted
+    assert not adapter("apiyi").key_verdict(response({}, status=401)).accepted
+    assert not adapter("dashscope").key_verdict(response({"code": "InvalidApiKey"}, status=401)).accepted
+    out_of_credits = adapter("aimlapi").key_verdict(response({"message": "no credits"}, status=403))
+    assert out_of_credits.accepted and "out of credits" in out_of_credits.detail
+    assert adapter("aimlapi").key_verdict(response({}, status=503)) is None
 
 
 async def test_an_unknown_handle_for_dashscope_is_not_found(client: Client) -> None:

@@ -47,9 +47,17 @@ log = logging.getLogger(__name__)
 
 # Typical run time per model, for estimating progress when a provider reports none.
 TYPICAL_SECONDS = {"wan2.7-r2v": 240.0, "wan2.7-videoedit": 240.0, "wan2.1-vace-plus": 450.0}
-# A finished video gets at least this long to download before the tool returns without it.
-MIN_DOWNLOAD_WAIT = 10.0
+# How far past the wait budget a download may keep the tool from returning; the rest
+# happens in the background (the budget exists so that clients do not time out).
+MIN_DOWNLOAD_WAIT = 2.0
+# A provider that has not heard of a task this young is lagging, not forgetting it.
+NOT_FOUND_GRACE = timedelta(minutes=5)
 FINAL_STATES = ("succeeded", "failed", "canceled", "expired")
+
+
+def _just_submitted(record: JournalRecord) -> bool:
+    """Submitted here moments ago (an adopted handle's age is unknown, so it never is)."""
+    return record.tool != "unknown" and utc_now() - record.submitted_at < NOT_FOUND_GRACE
 
 
 class KeyedLocks:
@@ -219,7 +227,7 @@ class VideoService:
         if not poll_now:
             await reporter.report(TaskState.QUEUED, None)
         outcome = await wait_for_task(
-            partial(self._poll, adapter, handle),
+            partial(self._poll, adapter, handle, record),
             deadline=deadline,
             schedule=self._schedule(adapter),
             clock=self._clock,
@@ -236,19 +244,26 @@ class VideoService:
         maximum = self.settings.poll_max_seconds or adapter.poll_interval
         return PollSchedule(first=min(self.settings.poll_first_seconds, maximum), maximum=maximum)
 
-    async def _poll(self, adapter: ProviderAdapter, handle: TaskHandle) -> TaskSnapshot:
+    async def _poll(
+        self, adapter: ProviderAdapter, handle: TaskHandle, record: JournalRecord
+    ) -> TaskSnapshot:
+        """One status query, with answers that are not results yet turned into transient faults."""
+        snapshot = await self._ask(adapter, handle)
+        if snapshot.state is TaskState.SUCCEEDED and not snapshot.video_url:
+            raise ProviderUnavailable(
+                adapter.label, "reported success without a video link", code="no link yet"
+            )
+        if snapshot.state is TaskState.EXPIRED and _just_submitted(record):
+            raise ProviderUnavailable(adapter.label, "does not list the new task yet", code="not listed yet")
+        return snapshot
+
+    async def _ask(self, adapter: ProviderAdapter, handle: TaskHandle) -> TaskSnapshot:
         try:
             response = await self._transport.send(adapter.poll_request(handle.task_id))
         except (RequestNotSent, RequestOutcomeUnknown) as exc:
             raise ProviderUnavailable(adapter.label, str(exc), code="network") from None
         if response.ok:
-            snapshot = adapter.parse_poll(response)
-            if snapshot.state is TaskState.SUCCEEDED and not snapshot.video_url:
-                # Success without a link is not a result yet; ask again on the schedule.
-                raise ProviderUnavailable(
-                    adapter.label, "reported success without a video link", code="no video link yet"
-                )
-            return snapshot
+            return adapter.parse_poll(response)
         error = adapter.error_for(response, "poll")
         if isinstance(error, TaskNotFound):
             return TaskSnapshot(

@@ -17,6 +17,7 @@ PROVIDER_NAMES: tuple[ProviderName, ...] = ("dashscope", "apiyi", "modellix", "a
 DashScopeRegion = Literal["intl", "cn", "us"]
 
 APP_NAME = "wan-video-mcp"
+API_PATH_SUFFIXES = ("/api/v1", "/wan", "/v1", "/v2")
 
 
 def _default_data_dir() -> Path:
@@ -80,8 +81,13 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _trim_base_url(cls, value: object) -> object:
+        # A base URL is often written with the API's version path (the official DashScope
+        # SDK's form is ".../api/v1"); the adapters add their own paths, so drop it.
         if isinstance(value, str):
-            return value.strip().rstrip("/") or None
+            url = value.strip().rstrip("/")
+            for suffix in API_PATH_SUFFIXES:
+                url = url.removesuffix(suffix)
+            return url or None
         return value
 
     @field_validator("provider", mode="before")

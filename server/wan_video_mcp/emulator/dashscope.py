@@ -41,11 +41,13 @@ FAULT_BODIES: dict[str, tuple[int, str, str]] = {
     "moderation": (400, "DataInspectionFailed", "Input data may contain inappropriate content."),
     "invalid": (400, "InvalidParameter", "The request parameter is invalid."),
     "server_error": (500, "InternalError", "An internal error has occured, please try again later."),
-    "not_found": (404, "NotFound", "The requested resource was not found."),
 }
 
 
 def dashscope_error(fault: Fault) -> Response:
+    if fault.kind == "not_found":
+        # DashScope answers an unknown task id with 200 and UNKNOWN, not with a 404.
+        return json_response(200, {"request_id": request_id(), "output": {"task_status": "UNKNOWN"}})
     status, code, message = FAULT_BODIES[fault.kind]
     headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else None
     body = {"code": code, "message": fault.message or message, "request_id": request_id()}

@@ -137,13 +137,9 @@ class AimlApiAdapter(ProviderAdapter):
         return self.poll_request(str(uuid.uuid4()))
 
     def key_verdict(self, response: HttpResponse) -> KeyVerdict | None:
-        if response.status == 401:
-            return KeyVerdict(False, f"rejected: HTTP 401 {response.text(120)}")
-        if response.status in (200, 400, 404):
-            return KeyVerdict(
-                True, "accepted (a query for a non-existent generation was answered, not refused)"
-            )
-        return None
+        if response.status == 403:  # AI/ML API answers 403 when the account is out of credits
+            return KeyVerdict(True, "accepted, but the account is out of credits (HTTP 403): top it up")
+        return super().key_verdict(response)
 
 
 def aimlapi_body(args: ReferenceVideoArgs) -> dict[str, Any]:

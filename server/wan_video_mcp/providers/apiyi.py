@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from wan_video_mcp.errors import WanError
 from wan_video_mcp.params import ModelName
-from wan_video_mcp.providers.base import CallKind, HttpRequest, HttpResponse, KeyVerdict
+from wan_video_mcp.providers.base import CallKind, HttpRequest, HttpResponse
 from wan_video_mcp.providers.dashscope import DashScopeCompatibleSubmit, status_to_state
 from wan_video_mcp.providers.errormap import (
     MODERATION_WORDS,
@@ -128,13 +128,6 @@ class ApiyiAdapter(DashScopeCompatibleSubmit):
 
     def key_check_request(self) -> HttpRequest:
         return self.poll_request(f"task-check-{uuid.uuid4()}")
-
-    def key_verdict(self, response: HttpResponse) -> KeyVerdict | None:
-        if response.status in (401, 403):
-            return KeyVerdict(False, f"rejected: HTTP {response.status} {response.text(120)}")
-        if response.status in (200, 404):
-            return KeyVerdict(True, "accepted (a query for a non-existent task was answered, not refused)")
-        return None
 
 
 def _text(value: str | int | None) -> str | None:

@@ -112,9 +112,19 @@ class ProviderAdapter(ABC):
     @abstractmethod
     def key_check_request(self) -> HttpRequest: ...
 
-    @abstractmethod
     def key_verdict(self, response: HttpResponse) -> KeyVerdict | None:
-        """accepted/rejected from the check answer; None when it proves neither."""
+        """accepted/rejected from the check answer; None when it proves neither.
+
+        The check asks about a task that does not exist: any answer about the task
+        (200, 400, 404, 422) means the key got past authentication.
+        """
+        if response.status in (401, 403):
+            return KeyVerdict(False, f"rejected: HTTP {response.status} {response.text(120)}")
+        if response.status in (200, 400, 404, 422):
+            return KeyVerdict(
+                True, f"accepted (HTTP {response.status} for a status query of a task that does not exist)"
+            )
+        return None
 
     def parse_body(self, model: type[BodyT], response: HttpResponse) -> BodyT:
         """`response` as `model`; an unreadable body is a transient provider fault."""

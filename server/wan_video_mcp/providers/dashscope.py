@@ -188,11 +188,7 @@ class DashScopeAdapter(DashScopeCompatibleSubmit):
         return self.poll_request(str(uuid.uuid4()))
 
     def key_verdict(self, response: HttpResponse) -> KeyVerdict | None:
-        if response.ok:
+        verdict = super().key_verdict(response)
+        if verdict is not None and verdict.accepted:
             return KeyVerdict(True, f"accepted by {self.base_url} (region {self.region})")
-        if response.status in (401, 403):
-            body = self.parse_or_empty(DashScopeError, response)
-            return KeyVerdict(
-                False, f"rejected: HTTP {response.status} {body.code or ''} {body.message or ''}".strip()
-            )
-        return None
+        return verdict

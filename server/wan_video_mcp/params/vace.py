@@ -199,7 +199,7 @@ def _check_video_edit(args: VaceEditArgs) -> None:
     has_image, has_video = args.was_set("mask_image_url"), args.was_set("mask_video_url")
     if has_image == has_video:
         raise InvalidRequest(
-            "mask_image_url" if has_image else "mask_video_url",
+            "mask_image_url",
             "video_edit needs exactly one mask: " + ("both were given." if has_image else "none was given."),
             "Give either mask_image_url (one frame, see mask_frame_id) or mask_video_url (every frame).",
         )

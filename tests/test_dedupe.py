@@ -58,6 +58,29 @@ async def test_identical_requests_at_the_same_moment_submit_once(
     assert len({result["task_id"] for result in results}) == 1
 
 
+async def test_an_identical_call_joins_at_once_instead_of_queueing_behind_the_first(
+    client: Client, emulator: RunningEmulator
+) -> None:
+    emulator.state.script_next(TaskScript(queue_seconds=0.1, run_seconds=3600))
+    first_done = anyio.Event()
+
+    async def first() -> None:
+        await client.call_tool("edit_video", {**EDIT_ARGS, "wait_seconds": 5})
+        first_done.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(first)
+        while emulator.state.count(call="submit") == 0:
+            await anyio.sleep(0.01)
+        second = await client.call_tool("edit_video", {**EDIT_ARGS, "wait_seconds": 0})
+        joined_before_the_first_returned = not first_done.is_set()
+        tg.cancel_scope.cancel()
+
+    assert joined_before_the_first_returned
+    assert (second.structured_content or {})["reused"] is True
+    assert emulator.state.count(call="submit") == 1
+
+
 async def test_a_running_identical_task_is_joined_not_repeated(
     client: Client, emulator: RunningEmulator
 ) -> None:

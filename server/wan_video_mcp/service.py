@@ -109,13 +109,15 @@ class VideoService:
         request = adapter.submit_request(args)  # built before anything is journaled or sent
         facts = LiveFacts(notes=args.notes())
         key = fingerprint(args.tool, adapter.name, args.model, args.request_params())
+        # The lock covers only "is there one already? if not, submit": identical calls
+        # arriving together submit once; the waiting happens outside it.
         async with self._submit_locks.hold(key):
             window = timedelta(seconds=self.settings.dedupe_window_seconds)
             existing = None if args.force_new else await self.journal.find_reusable(key, window)
-            if existing is None:
-                handle = await self._submit_new(adapter, args, request)
-                return await self._follow(adapter, handle, deadline, progress, facts, poll_now=False)
-        # Outside the lock: waiting on an existing task must not hold up other callers.
+            handle = await self._submit_new(adapter, args, request) if existing is None else None
+        if handle is not None:
+            return await self._follow(adapter, handle, deadline, progress, facts, poll_now=False)
+        assert existing is not None
         return await self._reuse(adapter, existing, deadline, progress, facts)
 
     async def _submit_new(

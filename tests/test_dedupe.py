@@ -70,7 +70,7 @@ async def test_an_identical_call_joins_at_once_instead_of_queueing_behind_the_fi
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(first)
-        while emulator.state.count(call="submit") == 0:
+        while emulator.state.count(call="submit") == 0:  # noqa: ASYNC110  (the emulator has no event)
             await anyio.sleep(0.01)
         second = await client.call_tool("edit_video", {**EDIT_ARGS, "wait_seconds": 0})
         joined_before_the_first_returned = not first_done.is_set()
@@ -129,7 +129,7 @@ async def test_an_unanswered_submit_is_recorded_as_unknown_and_not_guessed(
     assert entry["state"] == "submit_unknown" and entry["task_id"] is None
 
     again = await client.call_tool("generate_reference_video", R2V_ARGS)
-    assert again.is_error and "identical request was sent" in text_of(again)
+    assert again.is_error and "An identical request to DashScope was sent" in text_of(again)
     assert emulator.state.count(call="submit") == 1, "an unknown outcome must not be resubmitted silently"
 
     forced = await client.call_tool("generate_reference_video", {**R2V_ARGS, "force_new": True})

@@ -190,7 +190,7 @@ async def test_a_finished_video_is_saved_once(client: Client, emulator: RunningE
 async def test_a_slow_download_continues_in_the_background(
     client: Client, emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "MIN_DOWNLOAD_WAIT", 0.1)
+    monkeypatch.setattr(service, "DOWNLOAD_GRACE", 0.1)
     emulator.state.script_next(TaskScript(queue_seconds=0.05, run_seconds=0.1))
     emulator.state.inject("*", "download", Fault("slow", delay=0.8))
 

@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 TYPICAL_SECONDS = {"wan2.7-r2v": 240.0, "wan2.7-videoedit": 240.0, "wan2.1-vace-plus": 450.0}
 # How far past the wait budget a download may keep the tool from returning; the rest
 # happens in the background (the budget exists so that clients do not time out).
-MIN_DOWNLOAD_WAIT = 2.0
+DOWNLOAD_GRACE = 2.0
 # A provider that has not heard of a task this young is lagging, not forgetting it.
 NOT_FOUND_GRACE = timedelta(minutes=5)
 FINAL_STATES = ("succeeded", "failed", "canceled", "expired")
@@ -166,7 +166,8 @@ class VideoService:
             ) from None
         except RequestOutcomeUnknown as exc:
             await self.journal.mark_unknown(row, str(exc))
-            raise self._unknown_outcome(adapter, str(exc)) from None
+            lead = f"The submit to {adapter.label} was sent but no answer came back ({exc})"
+            raise self._unknown_outcome(adapter, lead) from None
         if not response.ok:
             error = adapter.error_for(response, "submit")
             await self.journal.mark_rejected(row, error.message)
@@ -175,19 +176,21 @@ class VideoService:
             task_id = adapter.parse_submitted(response)
         except WanError as exc:
             await self.journal.mark_unknown(row, exc.message)
-            raise self._unknown_outcome(adapter, exc.message) from None
+            lead = (
+                f"{adapter.label} accepted the submit with an answer this server cannot read ({exc.message})"
+            )
+            raise self._unknown_outcome(adapter, lead) from None
         handle = TaskHandle(adapter.name, task_id)
         await self.journal.mark_submitted(row, str(handle))
         log.info("submitted %s", handle)
         return handle
 
-    def _unknown_outcome(self, adapter: ProviderAdapter, detail: str) -> SubmitOutcomeUnknown:
+    def _unknown_outcome(self, adapter: ProviderAdapter, what_happened: str) -> SubmitOutcomeUnknown:
         return SubmitOutcomeUnknown(
             adapter.label,
-            f"The submit to {adapter.label} was sent but no usable answer came back ({detail}), so it is "
-            "unknown whether a job was created and billed. Do not resubmit right away: read the resource "
-            "wan://tasks/recent, or check the provider's console. Pass force_new=true only if you are sure "
-            "no job exists.",
+            f"{what_happened}, so it is unknown whether a job was created and billed. Do not resubmit "
+            "right away: read the resource wan://tasks/recent, or check the provider's console. Pass "
+            "force_new=true only if you are sure no job exists.",
         )
 
     async def _reuse(
@@ -199,8 +202,15 @@ class VideoService:
         facts: LiveFacts,
     ) -> TaskResult:
         if existing.handle is None:
+            if not existing.outcome_unknown:
+                raise SubmitOutcomeUnknown(
+                    adapter.label,
+                    "An identical request is being submitted right now by another process sharing this "
+                    "journal. Call again in a few seconds to get that task instead of paying twice.",
+                )
             when = existing.submitted_at.strftime("%H:%M:%S UTC")
-            raise self._unknown_outcome(adapter, f"an identical request was sent at {when}; {existing.state}")
+            lead = f"An identical request to {adapter.label} was sent at {when} and got no usable answer"
+            raise self._unknown_outcome(adapter, lead)
         handle = TaskHandle.parse(existing.handle)
         facts.reused = True
         age = (utc_now() - existing.submitted_at).total_seconds() / 60
@@ -285,7 +295,8 @@ class VideoService:
         return task_result(record, facts)
 
     async def _save_within(self, record: JournalRecord, deadline: float, facts: LiveFacts) -> None:
-        """Save a succeeded task's video, waiting for it at most until the deadline."""
+        """Save a succeeded task's video, waiting for it until the deadline (plus a short grace);
+        a slower download goes on in the background and the result says so."""
         if (
             not self.settings.download
             or record.state != "succeeded"
@@ -304,7 +315,7 @@ class VideoService:
             self._background.start_soon(
                 self._download, TaskHandle.parse(record.handle), record.video_url, done
             )
-        with anyio.move_on_after(max(deadline - self._clock.now(), MIN_DOWNLOAD_WAIT)):
+        with anyio.move_on_after(max(deadline - self._clock.now(), DOWNLOAD_GRACE)):
             await done.wait()
         if not done.is_set():
             facts.notes.append(

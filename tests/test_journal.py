@@ -155,3 +155,25 @@ async def test_reading_recent_tasks_as_a_resource(client: Client, emulator: Runn
     one = json.loads((await client.read_resource(f"wan://tasks/dashscope/{task_id}")).contents[0].text)  # type: ignore[union-attr]
     assert one["task_id"] == f"dashscope:{task_id}" and one["params"]["prompt"] == "snow"
     assert one["continue_with"] == {"tool": "get_task", "arguments": {"task_id": f"dashscope:{task_id}"}}
+
+
+def test_an_unusable_data_folder_is_one_clear_sentence_not_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    initialize = (
+        '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",'
+        '"capabilities":{},"clientInfo":{"name":"t","version":"1"}}}\n'
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-m", "wan_video_mcp"],
+        input=initialize,
+        env={**os.environ, "WAN_MCP_DATA_DIR": str(blocker / "data")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert "WAN_MCP_DATA_DIR" in done.stderr and "Traceback" not in done.stderr

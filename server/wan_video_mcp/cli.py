@@ -15,6 +15,7 @@ from wan_video_mcp.app import build_server
 from wan_video_mcp.check import check_keys, exit_code, render_report
 from wan_video_mcp.demo import run_demo
 from wan_video_mcp.emulator import serve_emulator
+from wan_video_mcp.errors import ConfigurationError
 from wan_video_mcp.logs import configure_logging
 from wan_video_mcp.settings import Settings, load_settings
 
@@ -84,11 +85,32 @@ def _settings(env_file: str | None) -> Settings | None:
 
 def _serve(settings: Settings, transport: str, host: str, port: int) -> int:
     server = build_server(settings)
-    if transport == "http":
-        anyio.run(partial(server.run_streamable_http_async, host=host, port=port))
-    else:
-        anyio.run(server.run_stdio_async)
+    run = (
+        partial(server.run_streamable_http_async, host=host, port=port)
+        if transport == "http"
+        else server.run_stdio_async
+    )
+    try:
+        anyio.run(run)
+    except BaseException as exc:
+        problem = _configuration_problem(exc)
+        if problem is None:
+            raise
+        print(f"wan-video-mcp: {problem.message}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _configuration_problem(exc: BaseException) -> ConfigurationError | None:
+    """The ConfigurationError behind a start-up failure (task groups wrap it in groups)."""
+    if isinstance(exc, ConfigurationError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        group: BaseExceptionGroup[BaseException] = exc  # pyright: ignore[reportUnknownVariableType]
+        for inner in group.exceptions:
+            if (found := _configuration_problem(inner)) is not None:
+                return found
+    return None
 
 
 def _check(settings: Settings, as_json: bool) -> int:

@@ -115,7 +115,13 @@ class Journal:
 
     @classmethod
     async def open(cls, path: Path) -> Journal:
-        return cls(await anyio.to_thread.run_sync(_connect, path))
+        try:
+            return cls(await anyio.to_thread.run_sync(_connect, path))
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigurationError(
+                f"Cannot open the task journal at {path} ({exc}). Set WAN_MCP_DATA_DIR to a folder this "
+                "server can write to."
+            ) from None
 
     async def close(self) -> None:
         await self._run(lambda db: db.close())

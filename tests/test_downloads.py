@@ -203,3 +203,17 @@ async def test_a_slow_download_continues_in_the_background(
     later = await client.call_tool("get_task", {"task_id": structured["task_id"]})
     assert Path((later.structured_content or {})["local_file"]).exists()
     assert emulator.state.count(call="download") == 1
+
+
+async def test_an_unwritable_output_folder_is_named_in_the_note(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    settings = emulator_settings(emulator, tmp_path, output_dir=blocker / "videos")
+
+    async with Client(build_server(settings)) as client:
+        result = await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    assert not result.is_error and (result.structured_content or {})["status"] == "succeeded"
+    assert "WAN_MCP_OUTPUT_DIR" in text_of(result) and (result.structured_content or {})["video_url"]

@@ -62,18 +62,27 @@ class VideoSaver:
         lock = self._locks.setdefault(str(handle), anyio.Lock())
         async with lock:
             target = self.path_for(handle)
-            if await anyio.Path(target).exists():
-                return target
-            await anyio.Path(target.parent).mkdir(parents=True, exist_ok=True)
-            for attempt in range(1, self._attempts + 1):
-                try:
-                    await self._download(url, target)
+            try:
+                if await anyio.Path(target).exists():
                     return target
-                except _Retryable as exc:
-                    if attempt == self._attempts:
-                        raise DownloadError(f"Download failed after {attempt} attempts: {exc}") from None
-                    await anyio.sleep(self._backoff * attempt)
-            raise AssertionError("unreachable")
+                await anyio.Path(target.parent).mkdir(parents=True, exist_ok=True)
+                return await self._download_with_retries(url, target)
+            except OSError as exc:
+                raise DownloadError(
+                    f"Cannot write the video to {target.parent} ({exc.strerror or exc}); set "
+                    "WAN_MCP_OUTPUT_DIR to a folder this server can write to."
+                ) from None
+
+    async def _download_with_retries(self, url: str, target: Path) -> Path:
+        for attempt in range(1, self._attempts + 1):
+            try:
+                await self._download(url, target)
+                return target
+            except _Retryable as exc:
+                if attempt == self._attempts:
+                    raise DownloadError(f"Download failed after {attempt} attempts: {exc}") from None
+                await anyio.sleep(self._backoff * attempt)
+        raise AssertionError("unreachable")
 
     async def _download(self, url: str, target: Path) -> None:
         temp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")

@@ -38,7 +38,8 @@ def task_result(record: JournalRecord, facts: LiveFacts) -> TaskResult:
     notes = list(facts.notes)
     if record.download_error and not record.local_file:
         notes.append(
-            f"Saving the video failed: {record.download_error} The video_url still works until it expires."
+            f"Saving the video failed: {record.download_error} The video_url still works until "
+            f"{_when(record.video_expires_at)}."
         )
     if facts.problem and not done:
         notes.append(f"Last status query: {facts.problem}.")

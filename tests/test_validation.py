@@ -73,6 +73,16 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("generate_reference_video", r2v(provider="openai"), ["provider", "dashscope"]),
     ("generate_reference_video", r2v(wait_seconds=-1), ["wait_seconds"]),
     ("generate_reference_video", r2v(wait_seconds=4000), ["wait_seconds", "3600"]),
+    (
+        "generate_reference_video",
+        r2v(reference_images=["oss://bucket/a.png"], provider="modellix"),
+        ["oss://", "dashscope"],
+    ),
+    (
+        "generate_reference_video",
+        r2v(reference_images=["oss://bucket/a.png"], provider="apiyi"),
+        ["oss://", "dashscope"],
+    ),
     # --- edit_video -----------------------------------------------------------------------------
     ("edit_video", {"prompt": "no video"}, ["video_url", "required"]),
     ("edit_video", edit(reference_images=[IMG] * 5), ["reference_images", "at most 4"]),
@@ -84,6 +94,12 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("edit_video", edit(provider="aimlapi"), ["provider", "does not offer wan2.7-videoedit"]),
     ("edit_video", edit(provider="modellix", watermark=True), ["watermark"]),
     ("edit_video", edit(function="video_edit"), ["function", "not an argument"]),
+    ("edit_video", edit(video_url="oss://bucket/in.mp4", provider="aimlapi"), ["provider"]),
+    (
+        "vace_edit",
+        {**VACE_ARGS, "ref_images_url": ["oss://b/a.png", IMG], "provider": "modellix"},
+        ["oss://"],
+    ),
     # --- vace_edit ------------------------------------------------------------------------------
     ("vace_edit", vace("image_reference"), ["ref_images_url", "image_reference needs"]),
     ("vace_edit", vace("image_reference", ref_images_url=[IMG] * 4), ["ref_images_url", "at most 3"]),

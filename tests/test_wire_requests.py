@@ -422,3 +422,26 @@ async def test_modellix_cli_path_without_async_is_accepted_by_the_emulator(emula
         )
 
     assert response.status_code == 200 and response.json()["data"]["status"] == "pending"
+
+
+async def test_dashscope_oss_uploads_are_resolved_with_the_documented_header(
+    client: Client, emulator: RunningEmulator
+) -> None:
+    arguments = {
+        "prompt": "Image 1 waves",
+        "reference_images": ["oss://dashscope-instant/abc/ref.png"],
+        "provider": "dashscope",
+    }
+
+    request = await submit(client, emulator, "generate_reference_video", arguments)
+
+    assert request.headers["x-dashscope-ossresourceresolve"] == "enable"
+    assert request.body["input"]["media"][0]["url"] == "oss://dashscope-instant/abc/ref.png"
+
+
+async def test_plain_urls_do_not_ask_dashscope_to_resolve_oss(
+    client: Client, emulator: RunningEmulator
+) -> None:
+    request = await submit(client, emulator, "edit_video", {**EDIT_ARGS, "provider": "dashscope"})
+
+    assert "x-dashscope-ossresourceresolve" not in request.headers

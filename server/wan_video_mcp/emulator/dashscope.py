@@ -6,6 +6,7 @@ each passes its own error renderer and model list.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -109,6 +110,12 @@ def submit_route(
             )
         if provider in state.exhausted:
             return render(Fault("balance"))
+        if (
+            "oss://" in json.dumps(body)
+            and request.headers.get("x-dashscope-ossresourceresolve") != "enable"
+        ):
+            message = "oss:// inputs need the header X-DashScope-OssResourceResolve: enable"
+            return render(Fault("invalid", message=message))
         min_refs = 1 if provider == "apiyi" and state.options.apiyi_videoedit_requires_reference else 0
         if problem := body_problem(body, models(), state.options.reject_unknown_fields, min_refs):
             return render(Fault("invalid", message=problem))

@@ -14,7 +14,8 @@ ModelName = Literal["wan2.7-r2v", "wan2.7-videoedit", "wan2.1-vace-plus"]
 ToolName = Literal["generate_reference_video", "edit_video", "vace_edit"]
 
 MAX_SEED = 2147483647
-URL_PATTERN = r"^https?://\S+$"
+URL_PATTERN = r"^(https?|oss)://\S+$"
+OSS_PREFIX = "oss://"
 
 MediaUrl = Annotated[
     str,
@@ -22,7 +23,10 @@ MediaUrl = Annotated[
         pattern=URL_PATTERN,
         max_length=4096,
         json_schema_extra={"format": "uri"},
-        description="Publicly reachable http(s) URL; the provider downloads it.",
+        description=(
+            "Publicly reachable http(s) URL (the provider downloads it), or an oss:// URL from DashScope's "
+            "temporary upload (DashScope only)."
+        ),
     ),
 ]
 Resolution = Literal["720P", "1080P"]
@@ -119,12 +123,26 @@ class ToolArguments(StrictArguments):
         names = [name for name in type(self).model_fields if name not in CALL_OPTION_FIELDS]
         return {name: _jsonable(getattr(self, name)) for name in names if self.was_set(name)}
 
+    def uses_oss(self) -> bool:
+        """True when any input is an oss:// URL, which only DashScope can read."""
+        return any(_is_oss(getattr(self, name)) for name in type(self).model_fields)
+
     def check_rules(self) -> None:
         """Cross-field rules; raise `InvalidRequest`. Overridden per tool."""
 
     def notes(self) -> list[str]:
         """Harmless surprises worth telling the caller about (never errors)."""
         return []
+
+
+def _is_oss(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.startswith(OSS_PREFIX)
+    if isinstance(value, list | tuple):
+        return any(_is_oss(item) for item in value)  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, dict):
+        return any(_is_oss(item) for item in value.values())  # pyright: ignore[reportUnknownVariableType]
+    return False
 
 
 def _maybe_json_container(value: Any) -> Any:

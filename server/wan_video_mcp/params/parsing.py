@@ -71,7 +71,7 @@ def _message(error: ErrorDetails) -> str:
     if error["type"] == "string_pattern_mismatch":
         pattern = str((error.get("ctx") or {}).get("pattern", ""))
         if pattern == URL_PATTERN:
-            return "must be a public http(s):// URL with no spaces"
+            return "must be a public http(s):// URL with no spaces (or a DashScope oss:// upload)"
         if "Image|Video" in pattern:
             return 'must name a subject as "Image N" or "Video N"'
     return error["msg"]

@@ -77,6 +77,8 @@ class AimlApiAdapter(ProviderAdapter):
         return MODEL_ID if model == "wan2.7-r2v" else None
 
     def unsupported(self, args: GeneratingArgs) -> str | None:
+        if (reason := super().unsupported(args)) is not None:
+            return reason
         if not isinstance(args, ReferenceVideoArgs):
             return None
         if args.duration not in DURATIONS:

@@ -89,7 +89,8 @@ class ProviderAdapter(ABC):
 
     def unsupported(self, args: GeneratingArgs) -> str | None:
         """Why this provider cannot honour `args` exactly (None when it can)."""
-        del args
+        if args.uses_oss():
+            return "oss:// URLs are DashScope temporary uploads that only DashScope can read"
         return None
 
     @abstractmethod

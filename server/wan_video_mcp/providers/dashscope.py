@@ -101,12 +101,17 @@ class DashScopeCompatibleSubmit(ProviderAdapter):
         model_id = self.model_id(args.model)
         assert model_id is not None, "the registry only routes offered models here"
         headers = {**self._auth(), "Content-Type": "application/json", "X-DashScope-Async": "enable"}
+        headers.update(self.extra_headers(args))
         return HttpRequest(
             "POST", self.base_url + self.submit_path, headers, json=dashscope_body(args, model_id)
         )
 
     def parse_submitted(self, response: HttpResponse) -> str:
         return self.parse_body(DashScopeSubmitted, response).output.task_id
+
+    def extra_headers(self, args: GeneratingArgs) -> dict[str, str]:
+        del args
+        return {}
 
 
 class DashScopeAdapter(DashScopeCompatibleSubmit):
@@ -119,6 +124,13 @@ class DashScopeAdapter(DashScopeCompatibleSubmit):
         super().__init__(settings)
         self.region = settings.dashscope_region
         self.base_url = settings.dashscope_base_url or REGION_BASE_URLS[self.region]
+
+    def unsupported(self, args: GeneratingArgs) -> str | None:
+        return None  # DashScope takes every parameter, and reads its own oss:// uploads
+
+    def extra_headers(self, args: GeneratingArgs) -> dict[str, str]:
+        # DashScope resolves oss:// inputs from its temporary upload only when asked to.
+        return {"X-DashScope-OssResourceResolve": "enable"} if args.uses_oss() else {}
 
     def model_id(self, model: ModelName) -> str | None:
         if model == "wan2.1-vace-plus" and self.region == "cn":

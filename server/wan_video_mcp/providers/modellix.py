@@ -84,6 +84,8 @@ class ModellixAdapter(ProviderAdapter):
         return model if model in OFFERED else None
 
     def unsupported(self, args: GeneratingArgs) -> str | None:
+        if (reason := super().unsupported(args)) is not None:
+            return reason
         if isinstance(args, ReferenceVideoArgs) and args.reference_voices:
             return "Modellix's wan2.7-r2v takes no reference_voices"
         if isinstance(args, ReferenceVideoArgs | EditVideoArgs) and args.watermark:

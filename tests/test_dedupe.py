@@ -63,6 +63,8 @@ async def test_an_identical_call_joins_at_once_instead_of_queueing_behind_the_fi
 ) -> None:
     emulator.state.script_next(TaskScript(queue_seconds=0.1, run_seconds=3600))
     first_done = anyio.Event()
+    second: Any = None
+    joined_before_the_first_returned = False
 
     async def first() -> None:
         await client.call_tool("edit_video", {**EDIT_ARGS, "wait_seconds": 5})

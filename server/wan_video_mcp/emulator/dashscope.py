@@ -110,10 +110,7 @@ def submit_route(
             )
         if provider in state.exhausted:
             return render(Fault("balance"))
-        if (
-            "oss://" in json.dumps(body)
-            and request.headers.get("x-dashscope-ossresourceresolve") != "enable"
-        ):
+        if "oss://" in json.dumps(body) and request.headers.get("x-dashscope-ossresourceresolve") != "enable":
             message = "oss:// inputs need the header X-DashScope-OssResourceResolve: enable"
             return render(Fault("invalid", message=message))
         min_refs = 1 if provider == "apiyi" and state.options.apiyi_videoedit_requires_reference else 0

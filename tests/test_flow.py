@@ -178,6 +178,8 @@ async def test_provider_choice(
 
     assert (result.structured_content or {})["provider"] == expected
     assert emulator.state.of(call="submit")[0].provider == expected
+    passed_over = default is not None and expected != default
+    assert ("the default provider" in text_of(result)) == passed_over
 
 
 async def test_without_a_dashscope_key_the_next_configured_provider_is_chosen(

@@ -108,6 +108,8 @@ class VideoService:
         adapter = self.registry.choose(args)
         request = adapter.submit_request(args)  # built before anything is journaled or sent
         facts = LiveFacts(notes=args.notes())
+        if (note := self.registry.why_not_default(args, adapter)) is not None:
+            facts.notes.append(note)
         key = fingerprint(args.tool, adapter.name, args.model, args.request_params())
         # The lock covers only "is there one already? if not, submit": identical calls
         # arriving together submit once; the waiting happens outside it.

@@ -44,6 +44,21 @@ class ProviderRegistry:
                 return adapter
         raise self._nothing_fits(args)
 
+    def why_not_default(self, args: GeneratingArgs, chosen: ProviderAdapter) -> str | None:
+        """A note when the configured default was passed over (another account gets billed)."""
+        if args.provider is not None or self._default is None or chosen.name == self._default:
+            return None
+        default = self._adapters[self._default]
+        if not default.configured:
+            reason = f"it has no key ({default.key_env})"
+        elif default.model_id(args.model) is None:
+            reason = f"it does not offer {args.model}"
+        else:
+            reason = str(default.unsupported(args))
+        return (
+            f"Used {chosen.label}: the default provider, {default.label}, cannot take this call ({reason})."
+        )
+
     def _preference_order(self) -> list[ProviderName]:
         order: list[ProviderName] = list(PROVIDER_NAMES)
         if self._default is not None:

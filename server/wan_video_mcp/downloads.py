@@ -16,6 +16,7 @@ import anyio.to_thread
 import httpx2
 
 from wan_video_mcp.errors import DownloadError, DownloadTooLarge
+from wan_video_mcp.locks import KeyedLocks
 from wan_video_mcp.tasks import TaskHandle
 
 CHUNK = 256 * 1024
@@ -41,7 +42,7 @@ class VideoSaver:
         self._client = client or build_download_client()
         self._attempts = attempts
         self._backoff = backoff_seconds
-        self._locks: dict[str, anyio.Lock] = {}
+        self._locks = KeyedLocks()
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -59,8 +60,7 @@ class VideoSaver:
 
     async def save(self, handle: TaskHandle, url: str) -> Path:
         """Download `url` to `path_for(handle)` (once per handle), retrying broken transfers."""
-        lock = self._locks.setdefault(str(handle), anyio.Lock())
-        async with lock:
+        async with self._locks.hold(str(handle)):
             target = self.path_for(handle)
             try:
                 if await anyio.Path(target).exists():

@@ -4,8 +4,6 @@ duplicates, journal, submit once, wait within the budget, save the video."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
 
@@ -22,6 +20,7 @@ from wan_video_mcp.errors import (
     WanError,
 )
 from wan_video_mcp.journal import Journal, JournalRecord, fingerprint
+from wan_video_mcp.locks import KeyedLocks
 from wan_video_mcp.params import GeneratingArgs
 from wan_video_mcp.providers import (
     HttpRequest,
@@ -58,27 +57,6 @@ FINAL_STATES = ("succeeded", "failed", "canceled", "expired")
 def _just_submitted(record: JournalRecord) -> bool:
     """Submitted here moments ago (an adopted handle's age is unknown, so it never is)."""
     return record.tool != "unknown" and utc_now() - record.submitted_at < NOT_FOUND_GRACE
-
-
-class KeyedLocks:
-    """One lock per key, forgotten when nobody holds or awaits it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[anyio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncGenerator[None]:
-        lock, users = self._locks.get(key, (anyio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
 
 
 class VideoService:

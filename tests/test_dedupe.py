@@ -126,12 +126,18 @@ async def test_an_unanswered_submit_is_recorded_as_unknown_and_not_guessed(
     first = await client.call_tool("generate_reference_video", R2V_ARGS)
 
     assert first.is_error
-    assert "unknown whether a job was created" in text_of(first) and "wan://tasks/recent" in text_of(first)
+    unknown = first.structured_content or {}
+    assert unknown["status"] == "submit_unknown" and unknown["task_id"] is None and unknown["done"] is True
+    assert unknown["provider"] == "dashscope" and "no answer came back" in unknown["error"]["message"]
+    assert "unknown whether a wan2.7-r2v job was created" in text_of(
+        first
+    ) and "wan://tasks/recent" in text_of(first)
     [entry] = await recent(client)
     assert entry["state"] == "submit_unknown" and entry["task_id"] is None
 
     again = await client.call_tool("generate_reference_video", R2V_ARGS)
-    assert again.is_error and "An identical request to DashScope was sent" in text_of(again)
+    assert again.is_error and (again.structured_content or {})["status"] == "submit_unknown"
+    assert "nothing new was submitted" in text_of(again)
     assert emulator.state.count(call="submit") == 1, "an unknown outcome must not be resubmitted silently"
 
     forced = await client.call_tool("generate_reference_video", {**R2V_ARGS, "force_new": True})
@@ -145,7 +151,8 @@ async def test_an_unparseable_accepted_answer_is_also_unknown(
 
     result = await client.call_tool("generate_reference_video", {**R2V_ARGS, "provider": "modellix"})
 
-    assert result.is_error and "unknown whether a job was created" in text_of(result)
+    assert result.is_error and (result.structured_content or {})["status"] == "submit_unknown"
+    assert "answered the submit unreadably" in text_of(result)
 
 
 async def test_an_unreachable_provider_means_nothing_was_submitted(

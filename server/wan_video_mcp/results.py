@@ -33,7 +33,10 @@ def task_result(record: JournalRecord, facts: LiveFacts) -> TaskResult:
     if status == "submitting":  # still sending in another call: treat as queued
         status, done = "queued", False
     error = None
-    if record.state in ("failed", "expired", "submit_unknown") and record.error_message:
+    if status == "submit_unknown":
+        message = record.error_message or "The server stopped while submitting; no answer was recorded."
+        error = TaskError(code=None, message=message)
+    elif record.state in ("failed", "expired") and record.error_message:
         error = TaskError(code=record.error_code, message=record.error_message)
     notes = list(facts.notes)
     if record.download_error and not record.local_file:
@@ -117,9 +120,9 @@ def _headline(result: TaskResult) -> str:
             )
         case _:
             return (
-                f"The submit for {result.model} via {result.provider} got no answer, so whether a job was "
-                f"created (and billed) is unknown: {_error_text(result)}. Do not resubmit right away: read "
-                "wan://tasks/recent or check the provider's console. Pass force_new=true only if you are "
+                f"{_error_text(result)}, so it is unknown whether a {result.model} job was created at "
+                f"{result.provider} (and billed). Do not resubmit right away: read the resource "
+                "wan://tasks/recent, or check the provider's console. Pass force_new=true only if you are "
                 "sure no job exists."
             )
 

@@ -54,6 +54,14 @@ NOT_FOUND_GRACE = timedelta(minutes=5)
 FINAL_STATES = ("succeeded", "failed", "canceled", "expired")
 
 
+class _Unanswered(Exception):
+    """A submit left but no usable answer came back; journal row `row` says so."""
+
+    def __init__(self, row: int) -> None:
+        super().__init__(row)
+        self.row = row
+
+
 def _just_submitted(record: JournalRecord) -> bool:
     """Submitted here moments ago (an adopted handle's age is unknown, so it never is)."""
     return record.tool != "unknown" and utc_now() - record.submitted_at < NOT_FOUND_GRACE
@@ -94,7 +102,10 @@ class VideoService:
         async with self._submit_locks.hold(key):
             window = timedelta(seconds=self.settings.dedupe_window_seconds)
             existing = None if args.force_new else await self.journal.find_reusable(key, window)
-            handle = await self._submit_new(adapter, args, request) if existing is None else None
+            try:
+                handle = await self._submit_new(adapter, args, request) if existing is None else None
+            except _Unanswered as unanswered:
+                return task_result(await self._row(unanswered.row), facts)
         if handle is not None:
             return await self._follow(adapter, handle, deadline, progress, facts, poll_now=False)
         assert existing is not None
@@ -145,9 +156,10 @@ class VideoService:
                 f"Could not reach {adapter.label} ({exc}). Nothing was submitted; try again shortly.",
             ) from None
         except RequestOutcomeUnknown as exc:
-            await self.journal.mark_unknown(row, str(exc))
-            lead = f"The submit to {adapter.label} was sent but no answer came back ({exc})"
-            raise self._unknown_outcome(adapter, lead) from None
+            await self.journal.mark_unknown(
+                row, f"The submit to {adapter.label} was sent but no answer came back ({exc})"
+            )
+            raise _Unanswered(row) from None
         if not response.ok:
             error = adapter.error_for(response, "submit")
             await self.journal.mark_rejected(row, error.message)
@@ -155,23 +167,14 @@ class VideoService:
         try:
             task_id = adapter.parse_submitted(response)
         except WanError as exc:
-            await self.journal.mark_unknown(row, exc.message)
-            lead = (
-                f"{adapter.label} accepted the submit with an answer this server cannot read ({exc.message})"
+            await self.journal.mark_unknown(
+                row, f"{adapter.label} answered the submit unreadably ({exc.message})"
             )
-            raise self._unknown_outcome(adapter, lead) from None
+            raise _Unanswered(row) from None
         handle = TaskHandle(adapter.name, task_id)
         await self.journal.mark_submitted(row, str(handle))
         log.info("submitted %s", handle)
         return handle
-
-    def _unknown_outcome(self, adapter: ProviderAdapter, what_happened: str) -> SubmitOutcomeUnknown:
-        return SubmitOutcomeUnknown(
-            adapter.label,
-            f"{what_happened}, so it is unknown whether a job was created and billed. Do not resubmit "
-            "right away: read the resource wan://tasks/recent, or check the provider's console. Pass "
-            "force_new=true only if you are sure no job exists.",
-        )
 
     async def _reuse(
         self,
@@ -189,8 +192,8 @@ class VideoService:
                     "journal. Call again in a few seconds to get that task instead of paying twice.",
                 )
             when = existing.submitted_at.strftime("%H:%M:%S UTC")
-            lead = f"An identical request to {adapter.label} was sent at {when} and got no usable answer"
-            raise self._unknown_outcome(adapter, lead)
+            facts.notes.append(f"This is the identical request sent at {when}; nothing new was submitted.")
+            return task_result(existing, facts)
         handle = TaskHandle.parse(existing.handle)
         facts.reused = True
         age = (utc_now() - existing.submitted_at).total_seconds() / 60
@@ -262,6 +265,11 @@ class VideoService:
                 state=TaskState.EXPIRED, raw_status=f"HTTP {response.status}", error_message=error.message
             )
         raise error
+
+    async def _row(self, row: int) -> JournalRecord:
+        record = await self.journal.get_row(row)
+        assert record is not None, "the row was written before the submit"
+        return record
 
     async def _record(self, handle: TaskHandle) -> JournalRecord:
         record = await self.journal.get(str(handle))

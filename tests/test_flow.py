@@ -145,8 +145,11 @@ async def test_cancelling_during_submit_still_records_the_task(
     async with Client(build_server(settings)) as client:
         with anyio.move_on_after(0.2):
             await client.call_tool("generate_reference_video", R2V_ARGS)
-        await anyio.sleep(0.6)  # the shielded submit finishes and is journaled
-        recent = json.loads((await client.read_resource("wan://tasks/recent")).contents[0].text)  # type: ignore[union-attr]
+        recent: list[dict[str, Any]] = []
+        with anyio.fail_after(10):  # the shielded submit finishes and is journaled
+            while not recent or recent[0]["task_id"] is None:
+                await anyio.sleep(0.05)
+                recent = json.loads((await client.read_resource("wan://tasks/recent")).contents[0].text)  # type: ignore[union-attr]
 
     assert emulator.state.count(call="submit") == 1
     assert recent[0]["task_id"] == f"dashscope:{next(iter(emulator.state.tasks.values())).task_id}"

@@ -22,7 +22,7 @@ from wan_video_mcp.emulator import (
     TaskScript,
     serve_emulator,
 )
-from wan_video_mcp.errors import ProviderError
+from wan_video_mcp.errors import ProviderAuthError, ProviderError, TaskNotFound
 from wan_video_mcp.providers import HttpResponse, ProviderRegistry
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.tasks import TaskState
@@ -113,6 +113,18 @@ def test_an_unknown_status_is_an_error_naming_it(provider: str, body: dict[str, 
         adapter(provider).parse_poll(response(body))
 
     assert repr(raw) in caught.value.message
+
+
+def test_modellix_errors_wrapped_in_http_200_are_errors() -> None:
+    with pytest.raises(TaskNotFound):
+        adapter("modellix").parse_poll(response({"code": 404, "message": "Not found: task"}))
+    with pytest.raises(ProviderAuthError):
+        adapter("modellix").parse_poll(response({"code": 401, "message": "Authentication: bad key"}))
+
+
+def test_modellix_failure_reason_in_the_envelope_is_read() -> None:
+    body = {"code": 0, "message": "GPU quota exceeded", "data": {"status": "failed"}}
+    assert adapter("modellix").parse_poll(response(body)).error_message == "GPU quota exceeded"
 
 
 def test_apiyi_progress_percentage_is_kept() -> None:

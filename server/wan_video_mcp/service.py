@@ -257,14 +257,14 @@ class VideoService:
             response = await self._transport.send(adapter.poll_request(handle.task_id))
         except (RequestNotSent, RequestOutcomeUnknown) as exc:
             raise ProviderUnavailable(adapter.label, str(exc), code="network") from None
-        if response.ok:
-            return adapter.parse_poll(response)
-        error = adapter.error_for(response, "poll")
-        if isinstance(error, TaskNotFound):
+        try:
+            if response.ok:
+                return adapter.parse_poll(response)
+            raise adapter.error_for(response, "poll")
+        except TaskNotFound as gone:
             return TaskSnapshot(
-                state=TaskState.EXPIRED, raw_status=f"HTTP {response.status}", error_message=error.message
+                state=TaskState.EXPIRED, raw_status=f"HTTP {response.status}", error_message=gone.message
             )
-        raise error
 
     async def _row(self, row: int) -> JournalRecord:
         record = await self.journal.get_row(row)

@@ -110,13 +110,15 @@ class ModellixAdapter(ProviderAdapter):
 
     def parse_poll(self, response: HttpResponse) -> TaskSnapshot:
         envelope = self.parse_body(ModellixEnvelope, response)
+        if _int(envelope.code, 0) != 0:
+            raise self.error_for(response, "poll")  # an error wrapped in an HTTP 200
         data = envelope.data or ModellixData()
         raw = (data.status or "").lower()
         state = status_to_state(self.label, data.status or "<missing>", STATES)
         result = data.result or ModellixResult()
         video = next((r.url for r in result.resources if "video" in (r.type or "video")), None)
         finished = _parse_time(result.extensions.get("end_time"))
-        code, message = _failure(data) if state is TaskState.FAILED else (None, None)
+        code, message = _failure(data, envelope.message) if state is TaskState.FAILED else (None, None)
         return TaskSnapshot(
             state=state,
             raw_status=raw,
@@ -200,14 +202,15 @@ def _put_set(body: dict[str, Any], args: GeneratingArgs, names: tuple[str, ...])
     body.update({name: getattr(args, name) for name in names if args.was_set(name)})
 
 
-def _failure(data: ModellixData) -> tuple[str | None, str]:
+def _failure(data: ModellixData, envelope_message: str | None) -> tuple[str | None, str]:
     for candidate in (data.error, (data.result or ModellixResult()).error, data.error_message, data.reason):
         if isinstance(candidate, ModellixFailure) and (candidate.message or candidate.code is not None):
             return _str_or_none(candidate.code), candidate.message or "no message"
         if isinstance(candidate, str) and candidate:
             return None, candidate
-    if data.message and data.message.lower() != "success":
-        return None, data.message
+    for message in (data.message, envelope_message):
+        if message and message.lower() != "success":
+            return None, message
     return None, "Modellix reported the task as failed without a reason."
 
 

@@ -70,8 +70,6 @@ class TaskSnapshot(BaseModel):
     usage: dict[str, Any] | None = None
     error_code: str | None = None
     error_message: str | None = None
-    submitted_at: datetime | None = None
-    finished_at: datetime | None = None
 
 
 class TaskError(BaseModel):

@@ -7,7 +7,6 @@ An adapter is pure: it turns canonical arguments into an `HttpRequest` and an
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,14 +45,6 @@ class HttpResponse:
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
-
-    def json_object(self) -> dict[str, Any] | None:
-        """The body as a JSON object, or None when it is not one."""
-        try:
-            value = json.loads(self.body)
-        except ValueError:
-            return None
-        return value if isinstance(value, dict) else None  # pyright: ignore[reportUnknownVariableType]
 
     def text(self, limit: int = 300) -> str:
         return self.body[:limit].decode("utf-8", errors="replace").strip()

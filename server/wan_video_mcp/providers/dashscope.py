@@ -152,8 +152,6 @@ class DashScopeAdapter(DashScopeCompatibleSubmit):
             usage=body.usage,
             error_code=out.code,
             error_message=out.message,
-            submitted_at=parse_dashscope_time(out.submit_time),
-            finished_at=finished,
         )
 
     def error_for(self, response: HttpResponse, call: CallKind) -> WanError:

@@ -127,8 +127,6 @@ class ModellixAdapter(ProviderAdapter):
             usage={"processing_ms": data.duration} if data.duration is not None else None,
             error_code=code,
             error_message=message,
-            submitted_at=_parse_time(result.extensions.get("submit_time")),
-            finished_at=finished,
         )
 
     def error_for(self, response: HttpResponse, call: CallKind) -> WanError:

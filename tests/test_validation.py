@@ -178,6 +178,71 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["strength", "dashscope"],
     ),
     ("vace_edit", {"function": "image_reference", "ref_images_url": [IMG]}, ["prompt", "required"]),
+    # --- strict JSON types: a string is not a boolean or a number --------------------------------
+    ("generate_reference_video", r2v(force_new="yes"), ["force_new", "true or false", "not text"]),
+    ("generate_reference_video", r2v(watermark="off"), ["watermark", "true or false"]),
+    ("generate_reference_video", r2v(prompt_extend=1), ["prompt_extend", "true or false"]),
+    ("generate_reference_video", r2v(duration="5"), ["duration", "whole number", "not text"]),
+    ("generate_reference_video", r2v(seed="42"), ["seed"]),
+    ("generate_reference_video", r2v(seed=True), ["seed"]),
+    ("generate_reference_video", r2v(wait_seconds="10"), ["wait_seconds"]),
+    ("generate_reference_video", r2v(prompt=["Image 1 walks"]), ["prompt", "text"]),
+    ("generate_reference_video", r2v(reference_images="https://example.com/a.png"), ["reference_images"]),
+    ("edit_video", edit(duration="0"), ["duration"]),
+    ("vace_edit", {**VACE_ARGS, "seed": 1.5}, ["seed"]),
+    (
+        "vace_edit",
+        vace("video_repainting", video_url=VID, control_condition="depth", strength="1"),
+        ["strength"],
+    ),
+    ("get_task", {"task_id": "dashscope:1", "wait_seconds": "5"}, ["wait_seconds"]),
+    # --- every integer has a bound --------------------------------------------------------------
+    (
+        "vace_edit",
+        vace("video_edit", video_url=VID, mask_image_url=IMG, mask_frame_id=10**20),
+        ["mask_frame_id", "600"],
+    ),
+    ("generate_reference_video", r2v(seed=2**70), ["seed", "2147483647"]),
+    # --- URLs only the user's machine can reach, or that carry credentials -----------------------
+    (
+        "generate_reference_video",
+        r2v(reference_images=["http://user:pw@example.com/a.png"]),
+        ["reference_images[0]", "password"],
+    ),
+    (
+        "generate_reference_video",
+        r2v(first_frame_image="http://localhost:8000/a.png"),
+        ["first_frame_image", "localhost"],
+    ),
+    (
+        "generate_reference_video",
+        r2v(reference_videos=["http://127.0.0.1/v.mp4"]),
+        ["reference_videos[0]", "loopback"],
+    ),
+    (
+        "generate_reference_video",
+        r2v(reference_images=["http://2130706433/a.png"]),
+        ["reference_images[0]", "loopback"],
+    ),
+    (
+        "generate_reference_video",
+        r2v(reference_voices={"Image 1": "http://192.168.1.5/v.mp3"}),
+        ["reference_voices", "private"],
+    ),
+    ("edit_video", edit(video_url="http://169.254.169.254/latest"), ["video_url", "link-local"]),
+    ("edit_video", edit(video_url="http:///clip.mp4"), ["video_url", "host"]),
+    ("edit_video", edit(video_url="https://[fd00::1]/clip.mp4"), ["video_url", "private"]),
+    ("edit_video", edit(video_url="http://nas.local/clip.mp4"), ["video_url", "local network"]),
+    (
+        "vace_edit",
+        vace("video_outpainting", video_url="http://10.1.2.3/v.mp4", top_scale=1.5),
+        ["video_url", "private"],
+    ),
+    (
+        "vace_edit",
+        {**VACE_ARGS, "ref_images_url": ["http://[::1]/a.png", IMG]},
+        ["ref_images_url[0]", "loopback"],
+    ),
     # --- get_task -------------------------------------------------------------------------------
     ("get_task", {"task_id": "abc"}, ["task_id"]),
     ("get_task", {"task_id": "openai:1234"}, ["task_id"]),
@@ -232,6 +297,35 @@ async def test_with_no_keys_at_all_the_server_lists_tools_and_names_the_variable
     assert result.is_error
     assert "DASHSCOPE_API_KEY" in text_of(result) and "MODELLIX_API_KEY" in text_of(result)
     assert emulator.state.requests == []
+
+
+@pytest.mark.parametrize("prompt", ["{}", '["Image 1 walks"]', '{"scene": "beach"}', "[Image 1] walks"])
+async def test_a_prompt_that_looks_like_json_is_sent_as_the_text_it_is(
+    client: Client, emulator: RunningEmulator, prompt: str
+) -> None:
+    for tool, arguments in (
+        ("generate_reference_video", {**R2V_ARGS, "prompt": prompt, "negative_prompt": prompt}),
+        ("vace_edit", {**VACE_ARGS, "prompt": prompt}),
+    ):
+        result = await client.call_tool(tool, {**arguments, "wait_seconds": 0})
+        assert not result.is_error, text_of(result)
+    r2v_body, vace_body = (request.body for request in emulator.state.of(call="submit"))
+    assert r2v_body["input"]["prompt"] == prompt and r2v_body["input"]["negative_prompt"] == prompt
+    assert vace_body["input"]["prompt"] == prompt
+
+
+async def test_whole_numbers_written_as_floats_are_the_numbers_they_are(
+    client: Client, emulator: RunningEmulator
+) -> None:
+    # JSON Schema counts 5.0 as an integer; some clients write numbers that way.
+    result = await client.call_tool(
+        "generate_reference_video", {**R2V_ARGS, "duration": 5.0, "seed": 7.0, "wait_seconds": 0}
+    )
+
+    assert not result.is_error, text_of(result)
+    parameters = emulator.state.of(call="submit")[0].body["parameters"]
+    assert parameters["duration"] == 5 and parameters["seed"] == 7
+    assert isinstance(parameters["duration"], int) and isinstance(parameters["seed"], int)
 
 
 async def test_lists_sent_as_json_text_are_accepted(client: Client, emulator: RunningEmulator) -> None:

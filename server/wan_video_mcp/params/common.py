@@ -4,10 +4,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, ClassVar, Literal
+from functools import cache
+from typing import Annotated, Any, ClassVar, Literal, get_origin
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
+from wan_video_mcp.addresses import why_not_public
 from wan_video_mcp.settings import ProviderName
 
 ModelName = Literal["wan2.7-r2v", "wan2.7-videoedit", "wan2.1-vace-plus"]
@@ -17,8 +21,46 @@ MAX_SEED = 2147483647
 URL_PATTERN = r"^(https?|oss)://\S+$"
 OSS_PREFIX = "oss://"
 
+
+def _reachable_by_the_provider(url: str) -> str:
+    """The provider downloads media URLs itself: refuse what it cannot reach or should not see."""
+    if url.startswith(OSS_PREFIX):
+        return url
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        raise PydanticCustomError(
+            "url_credentials",
+            "must not carry a user name or password (user:password@...): the provider would receive them "
+            "and most refuse such URLs; use a public or pre-signed URL",
+        )
+    host = parts.hostname or ""
+    if not host:
+        raise PydanticCustomError(
+            "url_host", "has no host name; give a full public URL such as https://host/a.png"
+        )
+    if (reason := why_not_public(host)) is not None:
+        raise PydanticCustomError(
+            "url_not_public",
+            "names {host}, {reason}; the provider downloads the file itself and cannot reach it. Use a "
+            "publicly reachable URL",
+            {"host": host, "reason": reason},
+        )
+    return url
+
+
+def _integral_number(value: Any) -> Any:
+    # JSON Schema counts 5.0 as an integer, and some clients serialise numbers that way;
+    # that is a spelling of 5, not a coercion. "5" and 5.5 stay refused.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_integral_number)]
+
 MediaUrl = Annotated[
     str,
+    AfterValidator(_reachable_by_the_provider),
     Field(
         pattern=URL_PATTERN,
         max_length=4096,
@@ -42,6 +84,7 @@ Seed = Annotated[
             "result; omit for a random seed."
         ),
     ),
+    BeforeValidator(_integral_number),
 ]
 PromptExtend = Annotated[
     bool,
@@ -64,19 +107,24 @@ CALL_OPTION_FIELDS = ("provider", "wait_seconds", "force_new")
 
 
 class StrictArguments(BaseModel):
-    """Unknown arguments are refused; lists and objects sent as JSON text are accepted."""
+    """Unknown arguments and values of the wrong JSON type are refused ("5" is not 5, "yes" is
+    not true), with one documented exception: array and object parameters sent as JSON text."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod
-    def _decode_json_strings(cls, data: Any) -> Any:
-        # Some clients send lists and objects as JSON text ('["a","b"]').
+    def _decode_json_containers(cls, data: Any) -> Any:
+        # A well-known client quirk: some clients send lists and objects as JSON text
+        # ('["a","b"]'). Only array and object parameters are decoded; a prompt that
+        # looks like JSON stays the string it is.
         if not isinstance(data, dict):
             return data
+        containers = _container_fields(cls)
         decoded: dict[str, Any] = {}
         for key, value in data.items():  # pyright: ignore[reportUnknownVariableType]
-            decoded[str(key)] = _maybe_json_container(value)  # pyright: ignore[reportUnknownArgumentType]
+            name = str(key)  # pyright: ignore[reportUnknownArgumentType]
+            decoded[name] = _maybe_json_container(value) if name in containers else value
         return decoded
 
 
@@ -143,6 +191,14 @@ def _is_oss(value: Any) -> bool:
     if isinstance(value, dict):
         return any(_is_oss(item) for item in value.values())  # pyright: ignore[reportUnknownVariableType]
     return False
+
+
+@cache
+def _container_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields whose JSON type is an array or an object."""
+    return frozenset(
+        name for name, info in model.model_fields.items() if get_origin(info.annotation) in (list, dict)
+    )
 
 
 def _maybe_json_container(value: Any) -> Any:

@@ -67,7 +67,20 @@ def _describe(model: type[BaseModel], error: ErrorDetails) -> str:
     return f"`{where}`: {_message(error)} (got {given}).{hint}"
 
 
+# What a value of each JSON type looks like, for "wrong type" errors (types are strict).
+JSON_SHAPES = {
+    "bool_type": "true or false (a JSON boolean, not text)",
+    "int_type": "a whole number (a JSON number, not text)",
+    "float_type": "a number (a JSON number, not text)",
+    "string_type": "text (a JSON string)",
+    "list_type": "a JSON array",
+    "dict_type": "a JSON object",
+}
+
+
 def _message(error: ErrorDetails) -> str:
+    if error["type"] in JSON_SHAPES:
+        return f"must be {JSON_SHAPES[error['type']]}"
     if error["type"] == "string_pattern_mismatch":
         pattern = str((error.get("ctx") or {}).get("pattern", ""))
         if pattern == URL_PATTERN:

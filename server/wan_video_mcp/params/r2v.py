@@ -9,6 +9,7 @@ from pydantic import Field
 
 from wan_video_mcp.errors import InvalidRequest
 from wan_video_mcp.params.common import (
+    JsonInt,
     MediaUrl,
     ModelName,
     NegativePrompt,
@@ -83,7 +84,7 @@ class ReferenceVideoArgs(ToolArguments):
     ratio: Ratio = Field(
         "16:9", description="Aspect ratio of the output (ignored when first_frame_image is given)."
     )
-    duration: int = Field(
+    duration: JsonInt = Field(
         5,
         ge=2,
         le=MAX_DURATION,

@@ -13,7 +13,15 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from wan_video_mcp.errors import InvalidRequest
-from wan_video_mcp.params.common import MediaUrl, ModelName, PromptExtend, Seed, ToolArguments, ToolName
+from wan_video_mcp.params.common import (
+    JsonInt,
+    MediaUrl,
+    ModelName,
+    PromptExtend,
+    Seed,
+    ToolArguments,
+    ToolName,
+)
 
 VaceFunction = Literal[
     "image_reference", "video_repainting", "video_edit", "video_extension", "video_outpainting"
@@ -22,6 +30,7 @@ ControlCondition = Literal["posebodyface", "posebody", "depth", "scribble"]
 VaceSize = Literal["1280*720", "720*1280", "960*960", "832*1088", "1088*832"]
 SCALE_FIELDS = ("top_scale", "bottom_scale", "left_scale", "right_scale")
 EXTENSION_INPUTS = ("first_clip_url", "last_clip_url", "first_frame_url", "last_frame_url")
+MAX_MASK_FRAME = 600
 
 
 def _scale(side: str) -> Any:  # a pydantic FieldInfo standing in as the default
@@ -107,10 +116,15 @@ class VaceEditArgs(ToolArguments):
             "mask_image_url, not both."
         ),
     )
-    mask_frame_id: int = Field(
+    mask_frame_id: JsonInt = Field(
         1,
         ge=1,
-        description="video_edit with mask_image_url: which frame (1 = first) the mask image belongs to.",
+        # Not bounded by the documents; an input of at most 5 s has at most 600 frames even at 120 fps.
+        le=MAX_MASK_FRAME,
+        description=(
+            "video_edit with mask_image_url: which frame (1 = first) the mask image belongs to; at most "
+            f"{MAX_MASK_FRAME} (the input is at most 5 s)."
+        ),
     )
     mask_type: Literal["tracking", "fixed"] = Field(
         "tracking",

@@ -5,28 +5,28 @@ from __future__ import annotations
 import logging
 import sys
 
+from wan_video_mcp.redaction import Redactor
+
 
 class RedactingFilter(logging.Filter):
-    """Replaces every configured API key in a log record's final text."""
+    """Replaces every configured API key in a log record's final text (traceback included)."""
 
-    def __init__(self, secrets: list[str]) -> None:
+    def __init__(self, redactor: Redactor) -> None:
         super().__init__()
-        self._secrets = [secret for secret in secrets if secret]
+        self._redactor = redactor
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
-        text = record.getMessage()
-        for secret in self._secrets:
-            text = text.replace(secret, "[redacted]")
-        record.msg, record.args = text, None
+        record.msg, record.args = self._redactor.text(record.getMessage()), None
+        if record.exc_info:
+            record.exc_text = self._redactor.text(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
         return True
 
 
-def configure_logging(level: str, secrets: list[str]) -> None:
+def configure_logging(level: str, redactor: Redactor) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter(secrets))
+    handler.addFilter(RedactingFilter(redactor))
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)

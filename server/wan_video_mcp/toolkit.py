@@ -19,6 +19,7 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import ConfigDict
 
 from wan_video_mcp.errors import WanError
+from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.tasks import TaskResult
 
 ToolBody = Callable[[dict[str, Any], Context[Any, Any]], Awaitable[CallToolResult]]
@@ -41,13 +42,15 @@ def define_tool(
     input_schema: dict[str, Any],
     annotations: ToolAnnotations,
     body: ToolBody,
+    redactor: Redactor,
 ) -> Tool:
     async def run(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
         try:
-            return await body(arguments, ctx)
+            result = await body(arguments, ctx)
         except WanError as exc:
             # Expected failures become an isError result whose text says what to do next.
-            return CallToolResult(content=[TextContent(type="text", text=exc.message)], is_error=True)
+            result = CallToolResult(content=[TextContent(type="text", text=exc.message)], is_error=True)
+        return _redacted(result, redactor)
 
     run.__name__ = name
     return Tool(
@@ -61,3 +64,9 @@ def define_tool(
         context_kwarg="ctx",
         annotations=annotations,
     )
+
+
+def _redacted(result: CallToolResult, redactor: Redactor) -> CallToolResult:
+    """The last gate before the caller: no key leaves in any text or structured field."""
+    data = redactor.deep(result.model_dump(mode="json", by_alias=True, exclude_none=True))
+    return CallToolResult.model_validate(data)

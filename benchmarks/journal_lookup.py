@@ -1,8 +1,9 @@
 """Does the duplicate check stay cheap as the journal grows?
 
-Times `find_reusable` (run before every submit) on a journal of 100 rows and on
-one of 20,000, and prints the ratio measured in this one run. With the fingerprint
-index it should stay near 1; without it, it would grow with the row count.
+Times `claim` of a request that is already in the journal (the duplicate check run
+before every submit, in its transaction) on a journal of 100 rows and on one of
+20,000, and prints the ratio measured in this one run. With the fingerprint index it
+should stay near 1; without it, it would grow with the row count.
 
     python3 benchmarks/journal_lookup.py
 """
@@ -16,16 +17,20 @@ from pathlib import Path
 
 import anyio
 
-from wan_video_mcp.journal import Journal, fingerprint
+from wan_video_mcp.journal import Journal
 
 LOOKUPS = 300
+LEASE = timedelta(minutes=1)
 
 
 async def fill(path: Path, rows: int) -> Journal:
     journal = await Journal.open(path)
     for n in range(rows):
-        row = await journal.begin_submission("edit_video", "dashscope", "wan2.7-videoedit", {"n": n})
-        await journal.mark_submitted(row, f"dashscope:{n}")
+        claim = await journal.claim(
+            "edit_video", "dashscope", "wan2.7-videoedit", {"n": n}, reuse_window=None, lease=LEASE
+        )
+        assert claim.row is not None
+        await journal.mark_submitted(claim.row, f"dashscope:{n}")
     return journal
 
 
@@ -33,9 +38,10 @@ async def lookup_seconds(journal: Journal, rows: int) -> float:
     window = timedelta(hours=1)
     started = time.perf_counter()
     for n in range(LOOKUPS):
-        await journal.find_reusable(
-            fingerprint("edit_video", "dashscope", "wan2.7-videoedit", {"n": n % rows}), window
+        claim = await journal.claim(
+            "edit_video", "dashscope", "wan2.7-videoedit", {"n": n % rows}, reuse_window=window, lease=LEASE
         )
+        assert claim.existing is not None, "every lookup finds its row"
     return (time.perf_counter() - started) / LOOKUPS
 
 

@@ -79,7 +79,7 @@ async def test_an_older_journal_is_upgraded_in_place(tmp_path: Path) -> None:
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     columns = {row[1] for row in db.execute("PRAGMA table_info(tasks)")}
     db.close()
-    assert {"local_file", "download_error"} <= columns
+    assert {"local_file", "download_error", "owner", "lease_until", "provider_status"} <= columns
 
 
 async def test_a_journal_from_a_newer_version_is_refused_clearly(tmp_path: Path) -> None:
@@ -106,6 +106,7 @@ async def test_wal_mode_and_private_permissions(tmp_path: Path) -> None:
 
 WRITER = """
 import anyio, sys
+from datetime import timedelta
 from pathlib import Path
 from wan_video_mcp.journal import Journal
 
@@ -113,8 +114,9 @@ async def main():
     journal = await Journal.open(Path(sys.argv[1]))
     n = 0
     while True:
-        row = await journal.begin_submission("edit_video", "dashscope", "wan2.7-videoedit", {"n": n, "pad": "x" * 2000})
-        await journal.mark_submitted(row, f"dashscope:{n}")
+        params = {"n": n, "pad": "x" * 2000}
+        claim = await journal.claim("edit_video", "dashscope", "wan2.7-videoedit", params, reuse_window=None, lease=timedelta(minutes=1))
+        await journal.mark_submitted(claim.row, f"dashscope:{n}")
         n += 1
         if n == 20:
             print("writing", flush=True)

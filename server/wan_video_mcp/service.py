@@ -17,9 +17,9 @@ from wan_video_mcp.errors import (
     ProviderUnavailable,
     SubmitOutcomeUnknown,
     TaskNotFound,
-    WanError,
+    UnknownTaskStatus,
 )
-from wan_video_mcp.journal import Journal, JournalRecord, fingerprint
+from wan_video_mcp.journal import Claim, Journal, JournalRecord, fingerprint
 from wan_video_mcp.locks import KeyedLocks
 from wan_video_mcp.params import GeneratingArgs
 from wan_video_mcp.providers import (
@@ -30,6 +30,7 @@ from wan_video_mcp.providers import (
     RequestNotSent,
     RequestOutcomeUnknown,
 )
+from wan_video_mcp.providers.base import SubmitAccepted, SubmitAnswer, SubmitRefused, SubmitUnclear
 from wan_video_mcp.results import LiveFacts, task_result
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.tasks import TaskHandle, TaskResult, TaskSnapshot, TaskState, utc_now
@@ -52,14 +53,12 @@ DOWNLOAD_GRACE = 2.0
 # A provider that has not heard of a task this young is lagging, not forgetting it.
 NOT_FOUND_GRACE = timedelta(minutes=5)
 FINAL_STATES = ("succeeded", "failed", "canceled", "expired")
-
-
-class _Unanswered(Exception):
-    """A submit left but no usable answer came back; journal row `row` says so."""
-
-    def __init__(self, row: int) -> None:
-        super().__init__(row)
-        self.row = row
+# How long past a submit's own time limit its claim stays valid: time to journal the answer.
+LEASE_MARGIN = 30.0
+# An identical submit in flight in another process is waited for at least this long, and
+# checked on this interval (its answer usually comes within a second or two).
+CLAIM_PATIENCE = 10.0
+CLAIM_POLL_SECONDS = 0.1
 
 
 def _just_submitted(record: JournalRecord) -> bool:
@@ -97,36 +96,63 @@ class VideoService:
         if (note := self.registry.why_not_default(args, adapter)) is not None:
             facts.notes.append(note)
         key = fingerprint(args.tool, adapter.name, args.model, args.request_params())
-        # The lock covers only "is there one already? if not, submit": identical calls
-        # arriving together submit once; the waiting happens outside it.
+        log.debug("submitting %s to %s: %s", args.tool, adapter.label, args.request_params())
+        # In this process the lock makes identical calls wait for one submit; across
+        # processes the journal's claim does (see _claim). Waiting happens outside both.
         async with self._submit_locks.hold(key):
-            window = timedelta(seconds=self.settings.dedupe_window_seconds)
-            existing = None if args.force_new else await self.journal.find_reusable(key, window)
-            try:
-                handle = await self._submit_new(adapter, args, request) if existing is None else None
-            except _Unanswered as unanswered:
-                return task_result(await self._row(unanswered.row), facts)
-        if handle is not None:
-            return await self._follow(adapter, handle, deadline, progress, facts, poll_now=False)
-        assert existing is not None
-        return await self._reuse(adapter, existing, deadline, progress, facts)
+            claim = await self._claim(adapter, args, deadline)
+            handle = None if claim.row is None else await self._submit_new(adapter, request, claim.row)
+        if claim.existing is not None:
+            return await self._reuse(adapter, claim.existing, deadline, progress, facts)
+        if handle is None:  # sent, but the answer proves nothing: journaled as unknown
+            assert claim.row is not None
+            return task_result(await self._row(claim.row), facts)
+        return await self._follow(adapter, handle, deadline, progress, facts, poll_now=False)
+
+    async def _claim(self, adapter: ProviderAdapter, args: GeneratingArgs, deadline: float) -> Claim:
+        """A new row to submit, or the identical submission to return instead.
+
+        An identical submit in flight in another process is waited for; if the provider
+        refused it, nothing was created and this call claims its own row."""
+        window = None if args.force_new else timedelta(seconds=self.settings.dedupe_window_seconds)
+        lease = timedelta(seconds=self._transport.total_seconds + LEASE_MARGIN)
+        params = args.request_params()
+        claim = await self.journal.claim(
+            args.tool, adapter.name, args.model, params, reuse_window=window, lease=lease
+        )
+        if claim.existing is None or claim.existing.state != "submitting":
+            return claim
+        settled = await self._await_claim(claim.existing, deadline)
+        if settled.state != "rejected":
+            return Claim(existing=settled)
+        return await self.journal.claim(
+            args.tool, adapter.name, args.model, params, reuse_window=None, lease=lease
+        )
+
+    async def _await_claim(self, record: JournalRecord, deadline: float) -> JournalRecord:
+        """Wait while another live process submits this identical request (its answer comes
+        within its lease); a dead owner's claim becomes an unknown outcome at once."""
+        give_up = max(deadline, self._clock.now() + CLAIM_PATIENCE)
+        record = await self.journal.settle(record)
+        while record.state == "submitting" and not record.outcome_unknown and self._clock.now() < give_up:
+            await self._clock.sleep(CLAIM_POLL_SECONDS)
+            record = await self.journal.settle(await self._row(record.id))
+        return record
 
     async def _submit_new(
-        self, adapter: ProviderAdapter, args: GeneratingArgs, request: HttpRequest
-    ) -> TaskHandle:
-        row = await self.journal.begin_submission(args.tool, adapter.name, args.model, args.request_params())
+        self, adapter: ProviderAdapter, request: HttpRequest, row: int
+    ) -> TaskHandle | None:
         # Shielded: once a paid submit is on the wire, its answer must be journaled even
         # if the client cancels the call meanwhile.
         handle: TaskHandle | None = None
         with anyio.CancelScope(shield=True):
             handle = await self._submit(adapter, request, row)
-        assert handle is not None  # a shield never swallows exceptions; this is for the type checker
         return handle
 
     async def get_task(
         self, task_id: str, wait_seconds: float | None, progress: ProgressSink | None
     ) -> TaskResult:
-        handle = TaskHandle.parse(task_id)
+        handle = self.registry.handle(task_id)
         deadline = self._deadline(wait_seconds)
         adapter = self.registry.get(handle.provider)
         record = await self.journal.get(str(handle))
@@ -146,7 +172,8 @@ class VideoService:
         budget = self.settings.wait_seconds if wait_seconds is None else wait_seconds
         return self._clock.now() + budget
 
-    async def _submit(self, adapter: ProviderAdapter, request: HttpRequest, row: int) -> TaskHandle:
+    async def _submit(self, adapter: ProviderAdapter, request: HttpRequest, row: int) -> TaskHandle | None:
+        """Send the one submit; a handle, or None when the outcome is unknown (journaled so)."""
         try:
             response = await self._transport.send(request)
         except RequestNotSent as exc:
@@ -159,22 +186,25 @@ class VideoService:
             await self.journal.mark_unknown(
                 row, f"The submit to {adapter.label} was sent but no answer came back ({exc})"
             )
-            raise _Unanswered(row) from None
-        if not response.ok:
-            error = adapter.error_for(response, "submit")
-            await self.journal.mark_rejected(row, error.message)
-            raise error
-        try:
-            task_id = adapter.parse_submitted(response)
-        except WanError as exc:
-            await self.journal.mark_unknown(
-                row, f"{adapter.label} answered the submit unreadably ({exc.message})"
-            )
-            raise _Unanswered(row) from None
-        handle = TaskHandle(adapter.name, task_id)
-        await self.journal.mark_submitted(row, str(handle))
-        log.info("submitted %s", handle)
-        return handle
+            return None
+        return await self._record_answer(adapter, adapter.read_submit(response), row)
+
+    async def _record_answer(
+        self, adapter: ProviderAdapter, answer: SubmitAnswer, row: int
+    ) -> TaskHandle | None:
+        match answer:
+            case SubmitAccepted(task_id=task_id):
+                handle = TaskHandle(adapter.name, task_id)
+                await self.journal.mark_submitted(row, str(handle))
+                log.info("submitted %s", handle)
+                return handle
+            case SubmitRefused(error=error):
+                await self.journal.mark_rejected(row, error.message)
+                raise error
+            case SubmitUnclear(reason=reason):
+                await self.journal.mark_unknown(row, reason)
+                log.warning("submit outcome unknown: %s", reason)
+                return None
 
     async def _reuse(
         self,
@@ -188,7 +218,7 @@ class VideoService:
             if not existing.outcome_unknown:
                 raise SubmitOutcomeUnknown(
                     adapter.label,
-                    "An identical request is being submitted right now by another process sharing this "
+                    "An identical request is still being submitted by another process sharing this "
                     "journal. Call again in a few seconds to get that task instead of paying twice.",
                 )
             when = existing.submitted_at.strftime("%H:%M:%S UTC")
@@ -243,7 +273,11 @@ class VideoService:
         self, adapter: ProviderAdapter, handle: TaskHandle, record: JournalRecord
     ) -> TaskSnapshot:
         """One status query, with answers that are not results yet turned into transient faults."""
-        snapshot = await self._ask(adapter, handle)
+        try:
+            snapshot = await self._ask(adapter, handle)
+        except UnknownTaskStatus as exc:
+            await self.journal.record_provider_status(str(handle), exc.raw_status)
+            raise
         if snapshot.state is TaskState.SUCCEEDED and not snapshot.video_url:
             raise ProviderUnavailable(
                 adapter.label, "reported success without a video link", code="no link yet"

@@ -2,43 +2,34 @@
 
 A row is written *before* the submit request leaves, so a crash at any moment
 leaves either a known task or a row that says "outcome unknown" -- never a paid
-job nobody can find. WAL mode and one transaction per write make a `kill -9`
+job nobody can find. "Is there one already? If not, I claim it" is one
+`BEGIN IMMEDIATE` transaction, so any number of processes sharing the file submit
+an identical request once. WAL mode and one transaction per write make a `kill -9`
 mid-write harmless. Calls run on a worker thread so the event loop never blocks.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
-from pydantic import BaseModel
 
 from wan_video_mcp.errors import ConfigurationError
+from wan_video_mcp.journal.records import Claim, JournalRecord, fingerprint
+from wan_video_mcp.owners import ProcessOwner
+from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.tasks import TaskSnapshot, utc_now
 
 T = TypeVar("T")
-JournalState = Literal[
-    "submitting",
-    "submit_unknown",
-    "rejected",
-    "queued",
-    "running",
-    "succeeded",
-    "failed",
-    "canceled",
-    "expired",
-]
-# A "submitting" row older than this belongs to a process that died mid-submit.
-STALE_SUBMIT = timedelta(minutes=2)
 
 # Index = schema version - 1. Never edit a shipped entry; append a new one.
 MIGRATIONS = (
@@ -69,59 +60,35 @@ MIGRATIONS = (
     ALTER TABLE tasks ADD COLUMN local_file TEXT;
     ALTER TABLE tasks ADD COLUMN download_error TEXT;
     """,
+    """
+    ALTER TABLE tasks ADD COLUMN owner TEXT;
+    ALTER TABLE tasks ADD COLUMN lease_until TEXT;
+    ALTER TABLE tasks ADD COLUMN provider_status TEXT;
+    CREATE INDEX tasks_state ON tasks (state);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class JournalRecord(BaseModel):
-    id: int
-    handle: str | None
-    tool: str
-    provider: str
-    model: str
-    params: dict[str, Any]
-    fingerprint: str
-    state: JournalState
-    submitted_at: datetime
-    updated_at: datetime
-    finished_at: datetime | None = None
-    video_url: str | None = None
-    video_expires_at: datetime | None = None
-    usage: dict[str, Any] | None = None
-    error_code: str | None = None
-    error_message: str | None = None
-    progress_percent: float | None = None
-    local_file: str | None = None
-    download_error: str | None = None
-
-    @property
-    def outcome_unknown(self) -> bool:
-        return self.state == "submit_unknown" or (
-            self.state == "submitting" and utc_now() - self.submitted_at > STALE_SUBMIT
-        )
-
-
-def fingerprint(tool: str, provider: str, model: str, params: dict[str, Any]) -> str:
-    """Same tool, provider, model and parameters => same fingerprint."""
-    canonical = json.dumps([tool, provider, model, params], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+REUSABLE_STATES = "('submitting', 'submit_unknown', 'queued', 'running', 'succeeded')"
 
 
 class Journal:
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, redactor: Redactor) -> None:
         self._db = connection
+        self._redactor = redactor
         # One thread at a time on the one connection.
         self._limiter = anyio.CapacityLimiter(1)
 
     @classmethod
-    async def open(cls, path: Path) -> Journal:
+    async def open(cls, path: Path, redactor: Redactor | None = None) -> Journal:
         try:
-            return cls(await anyio.to_thread.run_sync(_connect, path))
+            journal = cls(await anyio.to_thread.run_sync(_connect, path), redactor or Redactor([]))
         except (OSError, sqlite3.Error) as exc:
             raise ConfigurationError(
                 f"Cannot open the task journal at {path} ({exc}). Set WAN_MCP_DATA_DIR to a folder this "
                 "server can write to."
             ) from None
+        await journal._run(_settle_all)  # claims of processes that died since the last start
+        return journal
 
     async def close(self) -> None:
         await self._run(lambda db: db.close())
@@ -129,19 +96,38 @@ class Journal:
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         return await anyio.to_thread.run_sync(partial(fn, self._db), limiter=self._limiter)
 
-    async def begin_submission(self, tool: str, provider: str, model: str, params: dict[str, Any]) -> int:
-        now = utc_now().isoformat()
+    async def claim(
+        self,
+        tool: str,
+        provider: str,
+        model: str,
+        params: dict[str, Any],
+        *,
+        reuse_window: timedelta | None,
+        lease: timedelta,
+    ) -> Claim:
+        """An identical submission to return (unless `reuse_window` is None), or a new row owned
+        by this process for `lease`, decided in one transaction that all processes respect."""
+        now = utc_now()
         row = {
             "tool": tool,
             "provider": provider,
             "model": model,
-            "params_json": json.dumps(params, sort_keys=True),
+            "params_json": json.dumps(self._redactor.deep(params), sort_keys=True),
             "fingerprint": fingerprint(tool, provider, model, params),
             "state": "submitting",
-            "submitted_at": now,
-            "updated_at": now,
+            "submitted_at": now.isoformat(),
+            "updated_at": now.isoformat(),
+            "owner": ProcessOwner.current().token,
+            "lease_until": (now + lease).isoformat(),
         }
-        return await self._run(partial(_insert, row=row))
+        return await self._run(partial(_claim, row=row, window=reuse_window))
+
+    async def settle(self, record: JournalRecord) -> JournalRecord:
+        """`record`, turned into an unknown outcome first if its claim was abandoned."""
+        if record.state != "submitting":
+            return record
+        return await self._run(partial(_settle, row_id=record.id)) or record
 
     async def adopt(self, handle: str, provider: str) -> None:
         """Start a record for a handle submitted elsewhere (another replica, an older journal)."""
@@ -160,6 +146,7 @@ class Journal:
         await self._run(partial(_insert, row=row, or_ignore=True))
 
     async def mark_submitted(self, row_id: int, handle: str) -> None:
+        # Unconditional: even a claim another process wrongly judged abandoned gets its real task.
         await self._update_row(row_id, handle=handle, state="queued")
 
     async def mark_rejected(self, row_id: int, message: str) -> None:
@@ -171,6 +158,7 @@ class Journal:
     async def record_snapshot(self, handle: str, snapshot: TaskSnapshot) -> None:
         values: dict[str, Any] = {
             "state": snapshot.state.value,
+            "provider_status": snapshot.raw_status,
             "progress_percent": snapshot.progress_percent,
             "error_code": snapshot.error_code,
             "error_message": snapshot.error_message,
@@ -182,10 +170,14 @@ class Journal:
             values["video_url"] = snapshot.video_url
             values["video_expires_at"] = _iso(snapshot.video_expires_at)
         if snapshot.usage is not None:
-            values["usage_json"] = json.dumps(snapshot.usage)
+            values["usage_json"] = json.dumps(self._redactor.deep(snapshot.usage))
         # A provider forgets tasks after ~24 h; that must not erase what the journal knows.
         keep_final = snapshot.state.value == "expired"
-        await self._run(partial(_update, where=("handle", handle), values=values, keep_final=keep_final))
+        await self._update(("handle", handle), values, keep_final=keep_final)
+
+    async def record_provider_status(self, handle: str, raw_status: str) -> None:
+        """A status word the server could not map (the state stays what it was)."""
+        await self._update(("handle", handle), {"provider_status": raw_status[:200]})
 
     async def record_download(self, handle: str, local_file: str | None, error: str | None) -> None:
         values = (
@@ -193,7 +185,7 @@ class Journal:
             if local_file is None
             else {"local_file": local_file, "download_error": None}
         )
-        await self._run(partial(_update, where=("handle", handle), values=values))
+        await self._update(("handle", handle), values)
 
     async def get(self, handle: str) -> JournalRecord | None:
         rows = await self._run(partial(_select, sql="SELECT * FROM tasks WHERE handle = ?", args=(handle,)))
@@ -207,23 +199,12 @@ class Journal:
         sql = "SELECT * FROM tasks WHERE state != 'rejected' ORDER BY submitted_at DESC, id DESC LIMIT ?"
         return await self._run(partial(_select, sql=sql, args=(limit,)))
 
-    async def find_reusable(self, fingerprint_: str, window: timedelta) -> JournalRecord | None:
-        """The newest identical submission that is in flight, unresolved, or succeeded within `window`."""
-        sql = (
-            "SELECT * FROM tasks WHERE fingerprint = ? AND state IN "
-            "('submitting', 'submit_unknown', 'queued', 'running', 'succeeded') "
-            "ORDER BY submitted_at DESC, id DESC LIMIT 5"
-        )
-        for record in await self._run(partial(_select, sql=sql, args=(fingerprint_,))):
-            if (
-                record.state != "succeeded"
-                or utc_now() - (record.finished_at or record.submitted_at) <= window
-            ):
-                return record
-        return None
-
     async def _update_row(self, row_id: int, **values: Any) -> None:
-        await self._run(partial(_update, where=("id", row_id), values=values))
+        await self._update(("id", row_id), values)
+
+    async def _update(self, where: tuple[str, Any], values: dict[str, Any], keep_final: bool = False) -> None:
+        scrubbed = {column: self._redactor.deep(value) for column, value in values.items()}
+        await self._run(partial(_update, where=where, values=scrubbed, keep_final=keep_final))
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -252,6 +233,68 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
         db.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[number]} PRAGMA user_version = {number + 1}; COMMIT;")
 
 
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Generator[None]:
+    """A write transaction taken at once: other processes' writers wait until it ends."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _claim(db: sqlite3.Connection, row: dict[str, Any], window: timedelta | None) -> Claim:
+    with _transaction(db):
+        existing = None if window is None else _reusable(db, row["fingerprint"], window)
+        return Claim(existing=existing) if existing else Claim(row=_insert(db, row))
+
+
+def _reusable(db: sqlite3.Connection, fingerprint_: str, window: timedelta) -> JournalRecord | None:
+    """The newest identical submission in flight, unresolved, or succeeded within `window`."""
+    sql = (
+        f"SELECT * FROM tasks WHERE fingerprint = ? AND state IN {REUSABLE_STATES} "  # noqa: S608  (a constant)
+        "ORDER BY submitted_at DESC, id DESC LIMIT 5"
+    )
+    for record in _select(db, sql, (fingerprint_,)):
+        if record.state != "succeeded" or utc_now() - (record.finished_at or record.submitted_at) <= window:
+            return record
+    return None
+
+
+def _settle(db: sqlite3.Connection, row_id: int) -> JournalRecord | None:
+    [record] = _select(db, "SELECT * FROM tasks WHERE id = ?", (row_id,))
+    reason = _abandoned(record)
+    if reason is None:
+        return record
+    values = {"state": "submit_unknown", "error_message": reason}
+    # Only while still "submitting": a late answer recorded meanwhile wins.
+    _update(db, ("id", row_id), values, only_state="submitting")
+    [settled] = _select(db, "SELECT * FROM tasks WHERE id = ?", (row_id,))
+    return settled
+
+
+def _settle_all(db: sqlite3.Connection) -> None:
+    for (row_id,) in db.execute("SELECT id FROM tasks WHERE state = 'submitting'").fetchall():
+        _settle(db, row_id)
+
+
+def _abandoned(record: JournalRecord) -> str | None:
+    """Why nobody will ever record this claim's answer, or None while someone still may."""
+    if record.state != "submitting":
+        return None
+    owner = ProcessOwner.from_token(record.owner or "")
+    if owner is not None and owner.alive() is False:
+        return (
+            f"The server process that sent this submit (pid {owner.pid}) stopped before the provider's "
+            "answer was recorded"
+        )
+    if record.lease_expired:
+        return "No answer to this submit was recorded in time (the process that sent it may have stopped)"
+    return None
+
+
 def _insert(db: sqlite3.Connection, row: dict[str, Any], or_ignore: bool = False) -> int:
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)
@@ -263,13 +306,20 @@ def _insert(db: sqlite3.Connection, row: dict[str, Any], or_ignore: bool = False
 
 
 def _update(
-    db: sqlite3.Connection, where: tuple[str, Any], values: dict[str, Any], keep_final: bool = False
+    db: sqlite3.Connection,
+    where: tuple[str, Any],
+    values: dict[str, Any],
+    keep_final: bool = False,
+    only_state: str | None = None,
 ) -> None:
     values = {**values, "updated_at": utc_now().isoformat()}
     assignments = ", ".join(f"{column} = ?" for column in values)
     guard = " AND state NOT IN ('succeeded', 'failed', 'canceled')" if keep_final else ""
+    arguments = (*values.values(), where[1])
+    if only_state is not None:
+        guard, arguments = guard + " AND state = ?", (*arguments, only_state)
     sql = f"UPDATE tasks SET {assignments} WHERE {where[0]} = ?{guard}"  # noqa: S608  (as in _insert)
-    db.execute(sql, (*values.values(), where[1]))
+    db.execute(sql, arguments)
 
 
 def _select(db: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> list[JournalRecord]:

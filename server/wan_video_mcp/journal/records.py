@@ -1,0 +1,75 @@
+"""What the journal holds about one submission, whatever stores it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from wan_video_mcp.tasks import utc_now
+
+JournalState = Literal[
+    "submitting",
+    "submit_unknown",
+    "rejected",
+    "queued",
+    "running",
+    "succeeded",
+    "failed",
+    "canceled",
+    "expired",
+]
+# The lease of a claim written before claims had one (schema 2 and older).
+LEGACY_LEASE = timedelta(minutes=2)
+
+
+class JournalRecord(BaseModel):
+    id: int
+    handle: str | None
+    tool: str
+    provider: str
+    model: str
+    params: dict[str, Any]
+    fingerprint: str
+    state: JournalState
+    submitted_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
+    video_url: str | None = None
+    video_expires_at: datetime | None = None
+    usage: dict[str, Any] | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    progress_percent: float | None = None
+    local_file: str | None = None
+    download_error: str | None = None
+    # Who is submitting (a `ProcessOwner` token) and until when that claim holds.
+    owner: str | None = None
+    lease_until: datetime | None = None
+    provider_status: str | None = None
+
+    @property
+    def outcome_unknown(self) -> bool:
+        return self.state == "submit_unknown" or (self.state == "submitting" and self.lease_expired)
+
+    @property
+    def lease_expired(self) -> bool:
+        return utc_now() > (self.lease_until or self.submitted_at + LEGACY_LEASE)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The answer to "is there one already? if not, I claim it": exactly one field is set."""
+
+    row: int | None = None  # a new row this call owns and must submit
+    existing: JournalRecord | None = None  # an identical submission to return instead
+
+
+def fingerprint(tool: str, provider: str, model: str, params: dict[str, Any]) -> str:
+    """Same tool, provider, model and parameters => same fingerprint."""
+    canonical = json.dumps([tool, provider, model, params], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -173,16 +173,84 @@ async def test_an_unreachable_provider_means_nothing_was_submitted(
     assert entries == [], "a request that never left is not a task"
 
 
-async def test_a_rejected_submit_does_not_block_the_next_try(
+async def test_a_refused_submit_does_not_block_the_next_try(
     client: Client, emulator: RunningEmulator
 ) -> None:
-    emulator.state.inject("dashscope", "submit", Fault("server_error"))
+    emulator.state.inject("dashscope", "submit", Fault("rate_limit", retry_after=1))
 
     first = await client.call_tool("generate_reference_video", R2V_ARGS)
     second = await client.call_tool("generate_reference_video", R2V_ARGS)
 
-    assert first.is_error and not second.is_error
+    assert first.is_error and "Nothing was submitted" in text_of(first) and not second.is_error
     assert emulator.state.count(call="submit") == 2
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+@pytest.mark.parametrize("provider", ["dashscope", "apiyi", "modellix", "aimlapi"])
+async def test_a_server_error_after_the_job_was_created_is_never_paid_twice(
+    client: Client, emulator: RunningEmulator, provider: str, status: int
+) -> None:
+    # The provider accepted (and bills) the job, then answered 5xx: three identical calls.
+    emulator.state.inject(provider, "submit", Fault("server_error", status=status, after_create=True))
+    args = {**R2V_ARGS, "provider": provider}
+
+    results = [await client.call_tool("generate_reference_video", args) for _ in range(3)]
+
+    assert emulator.state.count(provider, "submit") == 1, "an ambiguous submit is never repeated"
+    assert len(emulator.state.tasks) == 1
+    for result in results:
+        structured = result.structured_content or {}
+        assert result.is_error and structured["status"] == "submit_unknown" and structured["task_id"] is None
+    assert f"HTTP {status}" in text_of(results[0]) and "Do not resubmit" in text_of(results[0])
+    assert "nothing new was submitted" in text_of(results[2])
+    [entry] = await recent(client)
+    assert entry["state"] == "submit_unknown"
+
+
+async def test_a_cut_off_answer_after_the_job_was_created_is_unknown(
+    client: Client, emulator: RunningEmulator
+) -> None:
+    emulator.state.inject("apiyi", "submit", Fault("drop", after_create=True))
+
+    first = await client.call_tool("generate_reference_video", {**R2V_ARGS, "provider": "apiyi"})
+    second = await client.call_tool("generate_reference_video", {**R2V_ARGS, "provider": "apiyi"})
+
+    assert (first.structured_content or {})["status"] == "submit_unknown"
+    assert (second.structured_content or {})["status"] == "submit_unknown"
+    assert emulator.state.count("apiyi", "submit") == 1
+
+
+async def test_a_submit_that_times_out_after_it_was_sent_is_unknown(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    emulator.state.inject("dashscope", "submit", Fault("slow", delay=3))
+    settings = emulator_settings(emulator, tmp_path, http_timeout_seconds=0.5)
+
+    async with Client(build_server(settings)) as client:
+        first = await client.call_tool("generate_reference_video", R2V_ARGS)
+        again = await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    assert (first.structured_content or {})["status"] == "submit_unknown" and "Timeout" in text_of(first)
+    assert (again.structured_content or {})["status"] == "submit_unknown"
+    assert emulator.state.count(call="submit") == 1
+
+
+async def test_an_error_wrapped_in_http_200_is_a_refusal_only_when_its_code_says_so(
+    client: Client, emulator: RunningEmulator
+) -> None:
+    # Modellix wraps its real status in `code`: 400 is a refusal, 500 proves nothing.
+    emulator.state.inject("modellix", "submit", Fault("invalid", status=200, message="prompt too odd"))
+    refused = await client.call_tool("generate_reference_video", {**R2V_ARGS, "provider": "modellix"})
+    assert (
+        refused.is_error
+        and "rejected the request" in text_of(refused)
+        and "prompt too odd" in text_of(refused)
+    )
+
+    emulator.state.inject("modellix", "submit", Fault("server_error", status=200, after_create=True))
+    unclear = await client.call_tool("generate_reference_video", {**R2V_ARGS, "provider": "modellix"})
+    assert (unclear.structured_content or {})["status"] == "submit_unknown"
+    assert emulator.state.count("modellix", "submit") == 2
 
 
 async def test_journal_survives_a_restart_and_still_prevents_a_double_charge(

@@ -30,7 +30,7 @@ class KeyCheck:
 async def check_keys(settings: Settings) -> list[KeyCheck]:
     registry = ProviderRegistry(settings)
     async with build_http_client(min(settings.http_timeout_seconds, 20.0)) as http:
-        transport = ProviderTransport(http, settings.secrets())
+        transport = ProviderTransport(http, settings.redactor(), settings.http_total_seconds)
         return [await _check_one(adapter, transport) for adapter in registry]
 
 

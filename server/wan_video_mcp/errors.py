@@ -67,6 +67,19 @@ class ProviderUnavailable(ProviderError):
     """Timeouts, 5xx, garbled bodies: worth another try later."""
 
 
+class UnknownTaskStatus(ProviderUnavailable):
+    """The provider answered with a status word this server does not know. Waiting goes on:
+    the job may be fine, and the handle is never lost over a new word."""
+
+    def __init__(self, provider: str, raw_status: str) -> None:
+        super().__init__(
+            provider,
+            f"{provider} reported task status {raw_status!r}, which this server does not know",
+            code=f"unknown status {raw_status[:40]!r}",
+        )
+        self.raw_status = raw_status
+
+
 class SubmitOutcomeUnknown(ProviderError):
     """A submit's fate is not known yet: a job may exist and be billed."""
 

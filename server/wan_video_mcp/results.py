@@ -56,6 +56,7 @@ def task_result(record: JournalRecord, facts: LiveFacts) -> TaskResult:
         video_expires_at=record.video_expires_at,
         local_file=record.local_file,
         progress_percent=record.progress_percent,
+        provider_status=record.provider_status,
         elapsed_seconds=round(((record.finished_at or utc_now()) - record.submitted_at).total_seconds(), 1),
         submitted_at=record.submitted_at,
         finished_at=record.finished_at,

@@ -12,6 +12,8 @@ import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from wan_video_mcp.redaction import Redactor
+
 ProviderName = Literal["dashscope", "apiyi", "modellix", "aimlapi"]
 PROVIDER_NAMES: tuple[ProviderName, ...] = ("dashscope", "apiyi", "modellix", "aimlapi")
 DashScopeRegion = Literal["intl", "cn", "us"]
@@ -56,6 +58,15 @@ class Settings(BaseSettings):
     poll_first_seconds: float = Field(2.0, gt=0, validation_alias=_env("WAN_MCP_POLL_FIRST_SECONDS"))
     poll_max_seconds: float | None = Field(None, gt=0, validation_alias=_env("WAN_MCP_POLL_MAX_SECONDS"))
     http_timeout_seconds: float = Field(30.0, gt=0, validation_alias=_env("WAN_MCP_HTTP_TIMEOUT_SECONDS"))
+    # Serving over HTTP: a request must arrive whole within this time; idle connections
+    # close after the keep-alive time; connections beyond the cap are closed on arrival.
+    http_read_timeout_seconds: float = Field(
+        10.0, gt=0, le=300, validation_alias=_env("WAN_MCP_HTTP_READ_TIMEOUT_SECONDS")
+    )
+    http_keepalive_seconds: float = Field(
+        5.0, ge=1, le=300, validation_alias=_env("WAN_MCP_HTTP_KEEPALIVE_SECONDS")
+    )
+    http_max_connections: int = Field(256, ge=1, validation_alias=_env("WAN_MCP_HTTP_MAX_CONNECTIONS"))
 
     data_dir: Path = Field(default_factory=_default_data_dir, validation_alias=_env("WAN_MCP_DATA_DIR"))
     output_dir: Path = Field(default_factory=_default_output_dir, validation_alias=_env("WAN_MCP_OUTPUT_DIR"))
@@ -109,6 +120,15 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Every configured key, for redaction."""
         return [key.get_secret_value() for name in PROVIDER_NAMES if (key := self.api_key(name)) is not None]
+
+    def redactor(self) -> Redactor:
+        return Redactor(self.secrets())
+
+    @property
+    def http_total_seconds(self) -> float:
+        """The longest one provider request may take from start to end (each phase has its own
+        timeout; a slow trickle could otherwise go on far longer)."""
+        return 2 * self.http_timeout_seconds
 
     @property
     def journal_path(self) -> Path:

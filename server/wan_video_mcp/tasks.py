@@ -46,15 +46,20 @@ class TaskHandle:
 
     @classmethod
     def parse(cls, text: str) -> TaskHandle:
+        """The shape `<provider>:<id>`; each provider's own id rules are checked by its adapter."""
         provider, sep, task_id = text.strip().partition(":")
         if not sep or not task_id or provider not in PROVIDER_NAMES:
-            raise InvalidRequest(
-                "task_id",
-                f"{text!r} is not a task handle.",
-                'Pass the task_id a generating tool returned, shaped "<provider>:<id>", e.g. '
-                '"dashscope:0385dc79-5ff8-4d82-bcb6-xxxxxxxxxxxx".',
-            )
+            raise bad_handle(text, "is not a task handle")
         return cls(provider, task_id)  # pyright: ignore[reportArgumentType]  # checked just above
+
+
+def bad_handle(text: str, problem: str) -> InvalidRequest:
+    return InvalidRequest(
+        "task_id",
+        f"{text[:120]!r} {problem}.",
+        'Pass the task_id a generating tool returned, shaped "<provider>:<id>", e.g. '
+        '"dashscope:0385dc79-5ff8-4d82-bcb6-xxxxxxxxxxxx" (or find it in the resource wan://tasks/recent).',
+    )
 
 
 class TaskSnapshot(BaseModel):
@@ -104,6 +109,9 @@ class TaskResult(BaseModel):
     )
     progress_percent: float | None = Field(
         None, description="Progress the provider reported, when it reports one."
+    )
+    provider_status: str | None = Field(
+        None, description="The status word the provider itself answered with on the last query."
     )
     elapsed_seconds: float | None = Field(None, description="Seconds since the task was submitted.")
     submitted_at: datetime | None = None

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import anyio
 
-from wan_video_mcp.errors import ProviderRateLimited, ProviderUnavailable
+from wan_video_mcp.errors import ProviderRateLimited, ProviderUnavailable, UnknownTaskStatus
 from wan_video_mcp.tasks import TaskHandle, TaskSnapshot, TaskState, utc_now
 
 # A poll answer that is late by this much past the budget is abandoned for this call.
@@ -169,4 +169,7 @@ async def _poll_once(  # noqa: PLR0917  (the loop's state, passed through)
 def _problem_text(exc: ProviderUnavailable | ProviderRateLimited) -> str:
     if isinstance(exc, ProviderRateLimited):
         return "status query rate-limited"
+    if isinstance(exc, UnknownTaskStatus):
+        status = exc.raw_status[:40]
+        return f"{exc.provider} answered status {status!r}, unknown to this server (the job may be fine)"
     return f"status query failed ({(exc.code or exc.message)[:60]})"

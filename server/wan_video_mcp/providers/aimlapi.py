@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any, ClassVar
 
@@ -68,6 +69,11 @@ class AimlApiAdapter(ProviderAdapter):
     label: ClassVar[str] = "AI/ML API"
     key_env: ClassVar[str] = "AIMLAPI_API_KEY"
     poll_interval: ClassVar[float] = 15.0
+    # Its ids are UUIDs (some of its other models add ":<model path>"); the id travels as a
+    # query parameter, never as a path segment.
+    task_id_pattern: ClassVar[re.Pattern[str]] = re.compile(r"(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.:/-]{0,255}")
+    # [doc] 400 validation, 401 key, 403 out of credits, 429 rate limit.
+    refusal_statuses: ClassVar[frozenset[int]] = frozenset({400, 401, 403, 429})
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)

@@ -77,6 +77,9 @@ class ApiyiAdapter(DashScopeCompatibleSubmit):
     label: ClassVar[str] = "APIYI"
     key_env: ClassVar[str] = "APIYI_API_KEY"
     poll_interval: ClassVar[float] = 10.0
+    # [doc] 400 invalid or too many references, 401 key, 403 moderation or permission, 429 rate
+    # limit or balance. Its 500 "upstream error" may come after DashScope created the job.
+    refusal_statuses: ClassVar[frozenset[int]] = frozenset({400, 401, 403, 429})
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
@@ -91,7 +94,7 @@ class ApiyiAdapter(DashScopeCompatibleSubmit):
         return model
 
     def poll_request(self, task_id: str) -> HttpRequest:
-        return HttpRequest("GET", f"{self.base_url}/v1/tasks/{task_id}", self._auth())
+        return HttpRequest("GET", self.task_path(f"{self.base_url}/v1/tasks/", task_id), self._auth())
 
     def parse_poll(self, response: HttpResponse) -> TaskSnapshot:
         body = self.parse_body(ApiyiTask, response)

@@ -7,10 +7,12 @@ An adapter is pure: it turns canonical arguments into an `HttpRequest` and an
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar
+from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
 
@@ -21,6 +23,34 @@ from wan_video_mcp.tasks import TaskSnapshot
 
 CallKind = Literal["submit", "poll", "check"]
 BodyT = TypeVar("BodyT", bound=BaseModel)
+
+# The ids DashScope, APIYI and Modellix issue (UUIDs, "task-…"): letters, digits, - and _,
+# so an id is always one plain URL path segment and one plain file name.
+PATH_SAFE_TASK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+# A refusal by HTTP's own meaning, whoever sends it: the request was not processed.
+HTTP_REFUSALS = frozenset({404, 405, 413, 414, 415, 422, 431})
+
+
+@dataclass(frozen=True)
+class SubmitAccepted:
+    task_id: str
+
+
+@dataclass(frozen=True)
+class SubmitRefused:
+    """The provider's answer proves that no job was created."""
+
+    error: WanError
+
+
+@dataclass(frozen=True)
+class SubmitUnclear:
+    """A job may or may not exist: never resubmit on this."""
+
+    reason: str
+
+
+SubmitAnswer = SubmitAccepted | SubmitRefused | SubmitUnclear
 
 
 @dataclass(frozen=True)
@@ -60,8 +90,14 @@ class ProviderAdapter(ABC):
     name: ClassVar[ProviderName]
     label: ClassVar[str]
     key_env: ClassVar[str]
+    base_url: str
     # The longest pause between polls this provider recommends.
     poll_interval: ClassVar[float]
+    # Every id the provider answers with and every handle a caller passes must match.
+    task_id_pattern: ClassVar[re.Pattern[str]] = PATH_SAFE_TASK_ID
+    # HTTP statuses this provider documents as "request refused" on a submit; anything
+    # else that is not a 2xx (5xx, gateway errors, 408) may come after a job was created.
+    refusal_statuses: ClassVar[frozenset[int]]
 
     def __init__(self, settings: Settings) -> None:
         key = settings.api_key(self.name)
@@ -90,6 +126,36 @@ class ProviderAdapter(ABC):
     @abstractmethod
     def parse_submitted(self, response: HttpResponse) -> str:
         """The provider's task id from an accepted submit."""
+
+    def read_submit(self, response: HttpResponse) -> SubmitAnswer:
+        """What a submit's answer proves: a task id, a refusal, or nothing certain."""
+        if not response.ok:
+            return self.refused_or_unclear(response, response.status)
+        try:
+            task_id = self.parse_submitted(response)
+        except WanError as exc:
+            return SubmitUnclear(f"{self.label} answered the submit unreadably ({exc.message})")
+        if not self.valid_task_id(task_id):
+            return SubmitUnclear(
+                f"{self.label} answered the submit with an unusable task id {task_id[:80]!r}"
+            )
+        return SubmitAccepted(task_id)
+
+    def refused_or_unclear(self, response: HttpResponse, status: int) -> SubmitAnswer:
+        """A submit answered with error `status`: a documented refusal, or an unknown outcome."""
+        if status in self.refusal_statuses | HTTP_REFUSALS:
+            return SubmitRefused(self.error_for(response, "submit"))
+        return SubmitUnclear(
+            f"{self.label} answered the submit with HTTP {status} ({response.text(160) or 'no body'}), "
+            "which does not prove the job was refused"
+        )
+
+    def valid_task_id(self, task_id: str) -> bool:
+        return self.task_id_pattern.fullmatch(task_id) is not None
+
+    def task_path(self, prefix: str, task_id: str) -> str:
+        """`prefix` + the id as one percent-encoded path segment (ids are checked, this is depth)."""
+        return prefix + quote(task_id, safe="")
 
     @abstractmethod
     def poll_request(self, task_id: str) -> HttpRequest: ...

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from wan_video_mcp.errors import ProviderError, WanError
+from wan_video_mcp.errors import UnknownTaskStatus, WanError
 from wan_video_mcp.params import GeneratingArgs, ModelName
 from wan_video_mcp.providers.base import CallKind, HttpRequest, HttpResponse, KeyVerdict, ProviderAdapter
 from wan_video_mcp.providers.dashscope_body import dashscope_body
@@ -72,11 +72,7 @@ class DashScopeError(_Lenient):
 def status_to_state(adapter: str, raw: str, table: dict[str, TaskState]) -> TaskState:
     state = table.get(raw)
     if state is None:
-        raise ProviderError(
-            adapter,
-            f"{adapter} reported task status {raw!r}, which this server does not know. The task may still "
-            "be fine: call get_task again later, and report this status to the server's maintainers.",
-        )
+        raise UnknownTaskStatus(adapter, raw)
     return state
 
 
@@ -95,7 +91,6 @@ class DashScopeCompatibleSubmit(ProviderAdapter):
     """The DashScope submit (async header, model/input/parameters body), which APIYI copies."""
 
     submit_path: ClassVar[str] = SUBMIT_PATH
-    base_url: str
 
     def submit_request(self, args: GeneratingArgs) -> HttpRequest:
         model_id = self.model_id(args.model)
@@ -119,6 +114,9 @@ class DashScopeAdapter(DashScopeCompatibleSubmit):
     label: ClassVar[str] = "DashScope"
     key_env: ClassVar[str] = "DASHSCOPE_API_KEY"
     poll_interval: ClassVar[float] = 15.0
+    # [doc] InvalidParameter/InvalidURL/DataInspection/Arrearage (400), InvalidApiKey (401),
+    # AccessDenied (403), Throttling (429). InternalError (500) may follow a created task.
+    refusal_statuses: ClassVar[frozenset[int]] = frozenset({400, 401, 403, 429})
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
@@ -138,7 +136,7 @@ class DashScopeAdapter(DashScopeCompatibleSubmit):
         return model
 
     def poll_request(self, task_id: str) -> HttpRequest:
-        return HttpRequest("GET", f"{self.base_url}/api/v1/tasks/{task_id}", self._auth())
+        return HttpRequest("GET", self.task_path(f"{self.base_url}/api/v1/tasks/", task_id), self._auth())
 
     def parse_poll(self, response: HttpResponse) -> TaskSnapshot:
         body = self.parse_body(DashScopeTask, response)

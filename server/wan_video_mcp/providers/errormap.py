@@ -27,6 +27,8 @@ ErrorKind = Literal["auth", "balance", "rate_limited", "moderation", "invalid", 
 
 BALANCE_WORDS = ("balance", "credit", "quota", "arrear", "insufficient", "余额", "欠费")
 MODERATION_WORDS = ("moderation", "inspection", "sensitive", "inappropriate", "unsafe", "policy")
+# [inferred] Some gateways answer an unknown task id with 400 rather than 404.
+NOT_FOUND_WORDS = ("not found", "not exist", "no such", "unknown task")
 
 
 def kind_from_status(status: int, text: str) -> ErrorKind:
@@ -42,7 +44,7 @@ def kind_from_status(status: int, text: str) -> ErrorKind:
         return "moderation"
     if status == 403:
         return "auth"
-    if status == 404:
+    if status == 404 or (status in (400, 410) and any(word in lowered for word in NOT_FOUND_WORDS)):
         return "not_found"
     if status >= 500 or status == 408:
         return "unavailable"

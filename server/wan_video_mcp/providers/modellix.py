@@ -7,9 +7,16 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from wan_video_mcp.errors import WanError
+from wan_video_mcp.errors import ProviderUnavailable, WanError
 from wan_video_mcp.params import EditVideoArgs, GeneratingArgs, ModelName, ReferenceVideoArgs, VaceEditArgs
-from wan_video_mcp.providers.base import CallKind, HttpRequest, HttpResponse, KeyVerdict, ProviderAdapter
+from wan_video_mcp.providers.base import (
+    CallKind,
+    HttpRequest,
+    HttpResponse,
+    KeyVerdict,
+    ProviderAdapter,
+    SubmitAnswer,
+)
 from wan_video_mcp.providers.dashscope import status_to_state
 from wan_video_mcp.providers.dashscope_body import VACE_INPUT_FIELDS, VACE_PARAMETER_FIELDS
 from wan_video_mcp.providers.errormap import build_error, kind_from_status, retry_after_seconds
@@ -75,6 +82,9 @@ class ModellixAdapter(ProviderAdapter):
     label: ClassVar[str] = "Modellix"
     key_env: ClassVar[str] = "MODELLIX_API_KEY"
     poll_interval: ClassVar[float] = 10.0
+    # [doc] 400 validation, 401 key, 402 balance, 429 rate limit. Its 500/503 are "retryable",
+    # which does not say that no job was created.
+    refusal_statuses: ClassVar[frozenset[int]] = frozenset({400, 401, 402, 429})
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
@@ -99,14 +109,21 @@ class ModellixAdapter(ProviderAdapter):
         headers = {**self._auth(), "Content-Type": "application/json"}
         return HttpRequest("POST", url, headers, json=modellix_body(args))
 
+    def read_submit(self, response: HttpResponse) -> SubmitAnswer:
+        # An error may come wrapped in HTTP 200, its real status in `code`.
+        code = _int(self.parse_or_empty(ModellixEnvelope, response).code, 0)
+        if response.ok and code != 0:
+            return self.refused_or_unclear(response, code)
+        return super().read_submit(response)
+
     def parse_submitted(self, response: HttpResponse) -> str:
         envelope = self.parse_body(ModellixEnvelope, response)
         if envelope.data is None or not envelope.data.task_id:
-            raise self.error_for(response, "submit")
+            raise ProviderUnavailable(self.label, f"no data.task_id in {response.text(120)!r}")
         return envelope.data.task_id
 
     def poll_request(self, task_id: str) -> HttpRequest:
-        return HttpRequest("GET", f"{self.base_url}/api/v1/tasks/{task_id}", self._auth())
+        return HttpRequest("GET", self.task_path(f"{self.base_url}/api/v1/tasks/", task_id), self._auth())
 
     def parse_poll(self, response: HttpResponse) -> TaskSnapshot:
         envelope = self.parse_body(ModellixEnvelope, response)

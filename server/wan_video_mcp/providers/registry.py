@@ -12,6 +12,7 @@ from wan_video_mcp.providers.base import ProviderAdapter
 from wan_video_mcp.providers.dashscope import DashScopeAdapter
 from wan_video_mcp.providers.modellix import ModellixAdapter
 from wan_video_mcp.settings import PROVIDER_NAMES, ProviderName, Settings
+from wan_video_mcp.tasks import TaskHandle, bad_handle
 
 
 class ProviderRegistry:
@@ -27,8 +28,22 @@ class ProviderRegistry:
     def __iter__(self) -> Iterator[ProviderAdapter]:
         return iter(self._adapters.values())
 
+    def base_urls(self) -> list[str]:
+        """Where each provider is reached (its result links may come from there too)."""
+        return [adapter.base_url for adapter in self]
+
     def get(self, name: ProviderName) -> ProviderAdapter:
         return self._adapters[name]
+
+    def handle(self, text: str) -> TaskHandle:
+        """A caller's task handle, its id checked against its provider's rules before any use."""
+        handle = TaskHandle.parse(text)
+        adapter = self._adapters[handle.provider]
+        if not adapter.valid_task_id(handle.task_id):
+            raise bad_handle(
+                text, f"does not hold a valid {adapter.label} task id (letters, digits, '-' and '_')"
+            )
+        return handle
 
     def offering(self, model: ModelName) -> list[ProviderName]:
         return [name for name in PROVIDER_NAMES if self._adapters[name].model_id(model) is not None]

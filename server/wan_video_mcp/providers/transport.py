@@ -6,9 +6,11 @@ sent) or must be reported as "outcome unknown" (a paid job may exist).
 
 from __future__ import annotations
 
+import anyio
 import httpx2
 
 from wan_video_mcp.providers.base import HttpRequest, HttpResponse
+from wan_video_mcp.redaction import Redactor
 
 MAX_PROVIDER_BODY = 4 * 1024 * 1024  # API answers are small JSON; a huge one is a fault
 
@@ -31,42 +33,49 @@ _NOT_SENT = (
 
 
 class ProviderTransport:
-    def __init__(self, client: httpx2.AsyncClient, secrets: list[str]) -> None:
+    def __init__(self, client: httpx2.AsyncClient, redactor: Redactor, total_seconds: float) -> None:
         self._client = client
         # Keys are scrubbed from everything a provider sends back, so no error text,
         # journal row or log line built from a response can carry one.
-        self._secrets = [secret.encode() for secret in secrets if secret]
+        self._redactor = redactor
+        # httpx bounds each phase; this bounds the whole exchange, so a submit claim's
+        # lease (see journal.py) is never outlived by its own request.
+        self.total_seconds = total_seconds
 
     async def send(self, request: HttpRequest) -> HttpResponse:
         try:
-            response = await self._client.request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                json=request.json,
-                params=request.params,
-                # Never follow a redirect with the API key attached.
-                follow_redirects=False,
-            )
+            with anyio.fail_after(self.total_seconds):
+                status, headers, body = await self._exchange(request)
         except _NOT_SENT as exc:
             raise RequestNotSent(self._describe(exc)) from None
         except httpx2.TransportError as exc:
             raise RequestOutcomeUnknown(self._describe(exc)) from None
-        body = self._scrub(response.content[:MAX_PROVIDER_BODY])
-        headers = {
-            key.lower(): self._scrub(value.encode()).decode() for key, value in response.headers.items()
-        }
-        return HttpResponse(response.status_code, headers, body)
+        except TimeoutError:
+            raise RequestOutcomeUnknown(f"no complete answer within {self.total_seconds:g} s") from None
+        headers = {key.lower(): self._redactor.text(value) for key, value in headers.items()}
+        return HttpResponse(status, headers, self._redactor.body(body))
 
-    def _scrub(self, data: bytes) -> bytes:
-        for secret in self._secrets:
-            data = data.replace(secret, b"[redacted]")
-        return data
+    async def _exchange(self, request: HttpRequest) -> tuple[int, dict[str, str], bytes]:
+        stream = self._client.stream(
+            request.method,
+            request.url,
+            headers=request.headers,
+            json=request.json,
+            params=request.params,
+            # Never follow a redirect with the API key attached.
+            follow_redirects=False,
+        )
+        async with stream as response:
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_PROVIDER_BODY:
+                    raise RequestOutcomeUnknown(f"an answer larger than {MAX_PROVIDER_BODY // 2**20} MiB")
+            return response.status_code, dict(response.headers), bytes(body)
 
     def _describe(self, exc: Exception) -> str:
         text = str(exc).strip()
-        described = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-        return self._scrub(described.encode()).decode()
+        return self._redactor.text(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
 
 
 def build_http_client(timeout_seconds: float) -> httpx2.AsyncClient:

@@ -7,15 +7,28 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
-from conftest import R2V_ARGS, emulator_settings, text_of
+from conftest import FAST_SCRIPT, R2V_ARGS, emulator_settings, text_of
 from wan_video_mcp import service
 from wan_video_mcp.app import build_server
 from wan_video_mcp.downloads import VideoSaver
-from wan_video_mcp.emulator import Fault, RunningEmulator, TaskScript
+from wan_video_mcp.emulator import (
+    EmulatorOptions,
+    EmulatorState,
+    Fault,
+    RunningEmulator,
+    TaskScript,
+    serve_emulator,
+)
 from wan_video_mcp.errors import DownloadError, DownloadTooLarge
+from wan_video_mcp.linkguard import LinkGuard
 from wan_video_mcp.tasks import TaskHandle
 
 pytestmark = pytest.mark.anyio
+
+
+def saver_for(emulator: RunningEmulator, folder: Path, max_bytes: int = 10**7) -> VideoSaver:
+    """A saver that trusts the emulator's origin, as the server trusts its providers' origins."""
+    return VideoSaver(folder, max_bytes=max_bytes, guard=LinkGuard([emulator.origin]))
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -93,7 +106,7 @@ async def test_an_oversized_video_is_refused(emulator: RunningEmulator, tmp_path
 async def test_a_declared_oversize_is_refused_before_reading(
     tmp_path: Path, emulator: RunningEmulator
 ) -> None:
-    saver = VideoSaver(tmp_path, max_bytes=1000)
+    saver = saver_for(emulator, tmp_path, max_bytes=1000)
     task = emulator.state.create_task("dashscope", "wan2.7-r2v", {})
     url = f"{emulator.origin}/cdn/dashscope/{task.token}.mp4?Expires=9999999999&Signature=x"
 
@@ -104,45 +117,56 @@ async def test_a_declared_oversize_is_refused_before_reading(
 
 
 @pytest.mark.parametrize(
-    "hostile",
+    "ids",
     [
-        "../../etc/passwd",
-        "..\\..\\windows\\win.ini",
-        "/abs/olute",
-        "....",
-        "",
-        "a/../../b",
-        ".hidden",
-        "x" * 400,
-        "名前 with spaces",
+        ("zz_k1", "zz/k1"),  # cleaned to the same characters
+        ("a" * 100 + "1", "a" * 100 + "2"),  # the same once cut to length
+        ("x", "x."),
     ],
 )
-def test_hostile_task_ids_stay_inside_the_folder(tmp_path: Path, hostile: str) -> None:
+def test_every_handle_gets_its_own_file_inside_the_folder(tmp_path: Path, ids: tuple[str, str]) -> None:
     saver = VideoSaver(tmp_path / "videos", max_bytes=10)
 
-    path = saver.path_for(TaskHandle("modellix", hostile))
+    paths = [saver.path_for(TaskHandle("modellix", task_id)) for task_id in ids]
 
-    assert path.parent == (tmp_path / "videos").resolve()
-    assert path.suffix == ".mp4" and not path.name.startswith(".")
-    assert len(path.name) < 200
+    assert paths[0] != paths[1]
+    for path in paths:
+        assert path.parent == (tmp_path / "videos").resolve()
+        assert path.suffix == ".mp4" and not path.name.startswith(".") and len(path.name) < 120
+    assert saver.path_for(TaskHandle("modellix", ids[0])) == paths[0], "the same handle, the same name"
 
 
-async def test_a_hostile_id_from_a_provider_is_saved_inside_the_folder(
-    tmp_path: Path, emulator: RunningEmulator
-) -> None:
-    saver = VideoSaver(tmp_path / "videos", max_bytes=10**7)
-    task = emulator.state.create_task("dashscope", "wan2.7-r2v", {})
-    url = f"{emulator.origin}/cdn/dashscope/{task.token}.mp4?Expires=9999999999&Signature=x"
+@pytest.mark.parametrize(
+    "hostile", ["../../etc/passwd", "..\\..\\windows\\win.ini", "/abs", "\x00nul", "名前"]
+)
+def test_hostile_ids_never_name_a_file_outside_the_folder(tmp_path: Path, hostile: str) -> None:
+    path = VideoSaver(tmp_path / "videos", max_bytes=10).path_for(TaskHandle("modellix", hostile))
 
-    path = await saver.save(TaskHandle("dashscope", "../../../outside"), url)
-    await saver.aclose()
+    assert path.parent == (tmp_path / "videos").resolve() and "/" not in path.name and ".." not in path.name
 
-    assert path.parent == (tmp_path / "videos").resolve() and path.read_bytes() == emulator.state.video
-    assert not (tmp_path / "outside.mp4").exists()
+
+async def test_ids_that_clean_alike_are_each_handed_their_own_video(tmp_path: Path) -> None:
+    state = EmulatorState(EmulatorOptions(distinct_videos=True))
+    state.default_script = FAST_SCRIPT
+    async with (
+        serve_emulator(state) as emulator,
+        Client(build_server(emulator_settings(emulator, tmp_path))) as client,
+    ):
+        results = []
+        for task_id, seed in (("zz-k1", 1), ("zz_k1", 2), ("k" * 120 + "1", 3), ("k" * 120 + "2", 4)):
+            state.next_task_id = task_id
+            result = await client.call_tool("generate_reference_video", {**R2V_ARGS, "seed": seed})
+            results.append(result.structured_content or {})
+
+    files = [Path(result["local_file"]) for result in results]
+    assert len(set(files)) == 4
+    for result, file in zip(results, files, strict=True):
+        task = state.find("dashscope", result["task_id"].partition(":")[2])
+        assert task is not None and file.read_bytes() == state.video_of(task)
 
 
 async def test_an_expired_link_says_so(tmp_path: Path, emulator: RunningEmulator) -> None:
-    saver = VideoSaver(tmp_path, max_bytes=10**7)
+    saver = saver_for(emulator, tmp_path)
     task = emulator.state.create_task("dashscope", "wan2.7-r2v", {})
     url = f"{emulator.origin}/cdn/dashscope/{task.token}.mp4?Expires=1000&Signature=x"
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, unquote
 
 import anyio
 from mcp.server.context import ServerRequestContext
@@ -17,12 +18,14 @@ from mcp_types import CallToolResult, ListResourcesResult, PaginatedRequestParam
 from wan_video_mcp import descriptions
 from wan_video_mcp.downloads import VideoSaver
 from wan_video_mcp.journal import Journal, JournalRecord
+from wan_video_mcp.linkguard import LinkGuard
 from wan_video_mcp.logs import quiet_http_logs
 from wan_video_mcp.params import EditVideoArgs, GetTaskArgs, ReferenceVideoArgs, ToolArguments, VaceEditArgs
 from wan_video_mcp.params.parsing import parse_arguments
 from wan_video_mcp.params.schema import input_schema
 from wan_video_mcp.providers import ProviderRegistry, ProviderTransport
 from wan_video_mcp.providers.transport import build_http_client
+from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.results import render
 from wan_video_mcp.service import VideoService
 from wan_video_mcp.settings import Settings
@@ -51,11 +54,15 @@ async def open_runtime(
     settings: Settings, registry: ProviderRegistry | None = None
 ) -> AsyncGenerator[Runtime]:
     registry = registry or ProviderRegistry(settings)
-    journal = await Journal.open(settings.journal_path)
-    saver = VideoSaver(settings.output_dir, settings.max_download_bytes)
+    redactor = settings.redactor()
+    journal = await Journal.open(settings.journal_path, redactor)
+    saver = VideoSaver(
+        settings.output_dir, settings.max_download_bytes, guard=LinkGuard(registry.base_urls())
+    )
+    await saver.sweep_partials()  # left by a process that died mid-download
     try:
         async with build_http_client(settings.http_timeout_seconds) as http, anyio.create_task_group() as tg:
-            transport = ProviderTransport(http, settings.secrets())
+            transport = ProviderTransport(http, redactor, settings.http_total_seconds)
             service = VideoService(
                 settings=settings,
                 registry=registry,
@@ -86,6 +93,7 @@ class WanServer(MCPServer[Runtime]):
 
 def build_server(settings: Settings) -> WanServer:
     registry = ProviderRegistry(settings)
+    redactor = settings.redactor()
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Runtime]) -> AsyncGenerator[Runtime]:
@@ -93,9 +101,9 @@ def build_server(settings: Settings) -> WanServer:
             yield runtime
 
     tools = [
-        _generating_tool(ReferenceVideoArgs, registry, "Generate a video from references"),
-        _generating_tool(EditVideoArgs, registry, "Edit a video from an instruction"),
-        _generating_tool(VaceEditArgs, registry, "VACE video editing (5 functions)"),
+        _generating_tool(ReferenceVideoArgs, registry, redactor, "Generate a video from references"),
+        _generating_tool(EditVideoArgs, registry, redactor, "Edit a video from an instruction"),
+        _generating_tool(VaceEditArgs, registry, redactor, "VACE video editing (5 functions)"),
         define_tool(
             name="get_task",
             title="Get (and wait for) a video task",
@@ -105,6 +113,7 @@ def build_server(settings: Settings) -> WanServer:
                 title="Get a video task", read_only_hint=True, idempotent_hint=True, open_world_hint=True
             ),
             body=_get_task,
+            redactor=redactor,
         ),
     ]
     quiet_http_logs(settings.log_level)
@@ -121,7 +130,9 @@ def build_server(settings: Settings) -> WanServer:
     return server
 
 
-def _generating_tool(model: type[ToolArguments], registry: ProviderRegistry, title: str) -> Any:
+def _generating_tool(
+    model: type[ToolArguments], registry: ProviderRegistry, redactor: Redactor, title: str
+) -> Any:
     async def body(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
         args = parse_arguments(model, arguments)
         result = await _service(ctx).generate(args, _progress(ctx))  # pyright: ignore[reportArgumentType]
@@ -140,6 +151,7 @@ def _generating_tool(model: type[ToolArguments], registry: ProviderRegistry, tit
             open_world_hint=True,
         ),
         body=body,
+        redactor=redactor,
     )
 
 
@@ -183,9 +195,10 @@ def _add_resources(server: WanServer) -> None:
         mime_type="application/json",
     )
     async def task(provider: str, task_id: str, ctx: Context[Runtime, Any]) -> str:
-        record = await ctx.request_context.lifespan_context.service.journal.get(f"{provider}:{task_id}")
+        handle = f"{provider}:{unquote(task_id)}"  # ids are percent-encoded in the URI (see _task_resource)
+        record = await ctx.request_context.lifespan_context.service.journal.get(handle)
         if record is None:
-            raise ValueError(f"No task {provider}:{task_id} in this server's journal.")
+            raise ValueError(f"No task {handle[:120]!r} in this server's journal.")
         return json.dumps(_task_json(record), indent=2)
 
     del recent_tasks, task  # registered by the decorators
@@ -196,7 +209,7 @@ def _task_resource(record: JournalRecord) -> Resource:
     provider, _, task_id = record.handle.partition(":")
     prompt = str(record.params.get("prompt", ""))[:60]
     return Resource(
-        uri=f"wan://tasks/{provider}/{task_id}",
+        uri=f"wan://tasks/{provider}/{quote(task_id, safe='')}",
         name=record.handle,
         title=f"{record.state} · {record.model} · {prompt}".rstrip(" ·"),
         mime_type="application/json",

@@ -1,14 +1,21 @@
 """Saving finished videos before their provider links expire.
 
 The download uses its own HTTP client that carries no Authorization header: result
-links are pre-signed CDN URLs, and a provider key must never reach a CDN host.
+links are pre-signed CDN URLs, and a provider key must never reach a CDN host. Where
+a link may lead (redirects included) is `linkguard`'s decision. A file's name is
+unique to its task handle, and a partial file names the process writing it, so one
+left by a dead process is swept away.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import time
 import uuid
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
@@ -16,11 +23,17 @@ import anyio.to_thread
 import httpx2
 
 from wan_video_mcp.errors import DownloadError, DownloadTooLarge
+from wan_video_mcp.linkguard import MAX_REDIRECTS, REDIRECT_STATUSES, LinkGuard
 from wan_video_mcp.locks import KeyedLocks
+from wan_video_mcp.owners import ProcessOwner
 from wan_video_mcp.tasks import TaskHandle
 
 CHUNK = 256 * 1024
 MP4_BRAND_OFFSET = 4  # an ISO media file starts with a box whose type is "ftyp"
+PART_SUFFIX = ".part"
+# A partial file whose writer cannot be checked (another host, an older version) is
+# stale once it has not changed for this long.
+STALE_PART_SECONDS = 3600.0
 
 
 class _Retryable(Exception):
@@ -34,12 +47,14 @@ class VideoSaver:
         max_bytes: int,
         *,
         client: httpx2.AsyncClient | None = None,
+        guard: LinkGuard | None = None,
         attempts: int = 3,
         backoff_seconds: float = 1.0,
     ) -> None:
         self.output_dir = output_dir
         self.max_bytes = max_bytes
         self._client = client or build_download_client()
+        self._guard = guard or LinkGuard()
         self._attempts = attempts
         self._backoff = backoff_seconds
         self._locks = KeyedLocks()
@@ -48,12 +63,12 @@ class VideoSaver:
         await self._client.aclose()
 
     def path_for(self, handle: TaskHandle) -> Path:
-        """A file name made from the handle that cannot leave `output_dir`."""
-        stem = re.sub(r"[^A-Za-z0-9._-]", "_", f"{handle.provider}-{handle.task_id}").lstrip("._-")[:150]
-        if not stem:
-            stem = f"{handle.provider}-{uuid.uuid5(uuid.NAMESPACE_URL, str(handle)).hex}"
+        """A file name for this handle alone (readable part + a hash of the whole handle) that
+        cannot leave `output_dir`: cleaning and cutting an id can never make two names meet."""
+        readable = re.sub(r"[^A-Za-z0-9_-]", "_", f"{handle.provider}-{handle.task_id}")[:80]
+        digest = hashlib.sha256(str(handle).encode()).hexdigest()[:12]
         base = self.output_dir.resolve()
-        path = (base / f"{stem}.mp4").resolve()
+        path = (base / f"{readable}-{digest}.mp4").resolve()
         if path.parent != base:  # defence in depth; the character filter already forbids separators
             raise DownloadError(f"Refusing to save {handle} outside {base}.")
         return path
@@ -64,7 +79,7 @@ class VideoSaver:
             target = self.path_for(handle)
             try:
                 if await anyio.Path(target).exists():
-                    return target
+                    return target  # only this handle's download is ever renamed to this name
                 await anyio.Path(target.parent).mkdir(parents=True, exist_ok=True)
                 return await self._download_with_retries(url, target)
             except OSError as exc:
@@ -72,6 +87,13 @@ class VideoSaver:
                     f"Cannot write the video to {target.parent} ({exc.strerror or exc}); set "
                     "WAN_MCP_OUTPUT_DIR to a folder this server can write to."
                 ) from None
+            except DownloadError:
+                await self.sweep_partials()
+                raise
+
+    async def sweep_partials(self) -> int:
+        """Delete partial files whose writer is gone (at start-up, and after a failure)."""
+        return await anyio.to_thread.run_sync(_sweep_partials, self.output_dir)
 
     async def _download_with_retries(self, url: str, target: Path) -> Path:
         for attempt in range(1, self._attempts + 1):
@@ -85,9 +107,11 @@ class VideoSaver:
         raise AssertionError("unreachable")
 
     async def _download(self, url: str, target: Path) -> None:
-        temp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
+        temp = target.with_name(
+            f".{ProcessOwner.current().token}.{uuid.uuid4().hex[:8]}.{target.name}{PART_SUFFIX}"
+        )
         try:
-            async with self._client.stream("GET", url) as response:
+            async with self._open(url) as response:
                 self._check_response(response)
                 written = await self._write(response, temp)
                 expected = response.headers.get("content-length")
@@ -98,6 +122,23 @@ class VideoSaver:
             raise _Retryable(f"{type(exc).__name__}: {exc}") from None
         finally:
             await anyio.Path(temp).unlink(missing_ok=True)
+
+    @asynccontextmanager
+    async def _open(self, url: str) -> AsyncGenerator[httpx2.Response]:
+        """The final answer for `url`, following at most MAX_REDIRECTS checked redirects."""
+        for _ in range(MAX_REDIRECTS + 1):
+            hop = await self._guard.hop(url)
+            async with self._client.stream(
+                "GET", hop.url, headers=hop.headers, extensions=hop.extensions
+            ) as response:
+                location = response.headers.get("location")
+                if response.status_code not in REDIRECT_STATUSES or not location:
+                    yield response
+                    return
+            url = self._guard.next_url(url, location)
+        raise DownloadError(
+            f"The video link redirected more than {MAX_REDIRECTS} times; it was not followed."
+        )
 
     def _check_response(self, response: httpx2.Response) -> None:
         status = response.status_code
@@ -138,10 +179,33 @@ def _finish(temp: Path, target: Path) -> None:
     os.replace(temp, target)
 
 
+def _sweep_partials(folder: Path) -> int:
+    if not folder.is_dir():
+        return 0
+    swept = 0
+    for part in folder.glob(f".*{PART_SUFFIX}"):
+        if _is_stale(part):
+            part.unlink(missing_ok=True)
+            swept += 1
+    return swept
+
+
+def _is_stale(part: Path) -> bool:
+    owner = ProcessOwner.from_token(part.name[1:].partition(".")[0])
+    alive = owner.alive() if owner is not None else None
+    if alive is not None:
+        return not alive
+    try:
+        return time.time() - part.stat().st_mtime > STALE_PART_SECONDS
+    except FileNotFoundError:
+        return False
+
+
 def build_download_client() -> httpx2.AsyncClient:
-    # No default headers beyond the agent: no Authorization ever goes to a CDN.
+    # No default headers beyond the agent: no Authorization ever goes to a CDN. Redirects
+    # are followed by VideoSaver._open, one checked hop at a time.
     return httpx2.AsyncClient(
         timeout=httpx2.Timeout(60.0, connect=10.0),
-        follow_redirects=True,
+        follow_redirects=False,
         headers={"User-Agent": "wan-video-mcp"},
     )

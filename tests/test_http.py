@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,7 +13,8 @@ import pytest
 import uvicorn
 from mcp import Client
 
-from conftest import EDIT_ARGS, R2V_ARGS, text_of
+from conftest import EDIT_ARGS, R2V_ARGS, emulator_env, text_of
+from servers import free_port, http_server
 from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import RunningEmulator, TaskScript
 from wan_video_mcp.settings import Settings
@@ -60,3 +62,45 @@ async def test_still_running_then_get_task_over_http(settings: Settings, emulato
 
     assert (first.structured_content or {})["done"] is False
     assert (done.structured_content or {})["status"] == "succeeded"
+
+
+def half_sent(port: int, payload: bytes) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(payload)
+    sock.settimeout(10)
+    return sock
+
+
+def closed_by_server(sock: socket.socket) -> bool:
+    try:
+        return sock.recv(100) == b""
+    except ConnectionResetError:
+        return True
+
+
+async def test_stalled_requests_and_surplus_connections_are_let_go(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    env = emulator_env(
+        emulator, tmp_path, WAN_MCP_HTTP_READ_TIMEOUT_SECONDS="1", WAN_MCP_HTTP_MAX_CONNECTIONS="50"
+    )
+    port = free_port()
+    with http_server(env, port, tmp_path / "server.log"):
+        stalled = [half_sent(port, b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1") for _ in range(40)]
+        stalled.append(half_sent(port, b""))  # connects, says nothing
+        stalled.append(
+            half_sent(port, b'POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 500\r\n\r\n{"json')
+        )
+        started = time.monotonic()
+        assert all(closed_by_server(sock) for sock in stalled), "every stalled request is dropped"
+        assert time.monotonic() - started < 5
+        surplus = [half_sent(port, b"") for _ in range(60)]
+        quick = time.monotonic()
+        assert sum(closed_by_server(sock) for sock in surplus[50:]) == 10
+        assert time.monotonic() - quick < 0.9, "connections past the cap are closed on arrival"
+        for sock in stalled + surplus:
+            sock.close()
+
+        async with Client(f"http://127.0.0.1:{port}/mcp") as client:  # and the server still serves
+            result = await client.call_tool("generate_reference_video", {**R2V_ARGS, "wait_seconds": 0})
+        assert not result.is_error, text_of(result)

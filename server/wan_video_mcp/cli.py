@@ -16,6 +16,7 @@ from wan_video_mcp.check import check_keys, exit_code, render_report
 from wan_video_mcp.demo import run_demo
 from wan_video_mcp.emulator import serve_emulator
 from wan_video_mcp.errors import ConfigurationError
+from wan_video_mcp.http.serve import serve_http
 from wan_video_mcp.logs import configure_logging
 from wan_video_mcp.settings import Settings, load_settings
 
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = _settings(args.env_file)
     if settings is None:
         return 2
-    configure_logging(settings.log_level, settings.secrets())
+    configure_logging(settings.log_level, settings.redactor())
     if command == "check":
         return _check(settings, args.json)
     return _serve(
@@ -85,11 +86,7 @@ def _settings(env_file: str | None) -> Settings | None:
 
 def _serve(settings: Settings, transport: str, host: str, port: int) -> int:
     server = build_server(settings)
-    run = (
-        partial(server.run_streamable_http_async, host=host, port=port)
-        if transport == "http"
-        else server.run_stdio_async
-    )
+    run = partial(serve_http, server, settings, host, port) if transport == "http" else server.run_stdio_async
     try:
         anyio.run(run)
     except BaseException as exc:

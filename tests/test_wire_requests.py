@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 from mcp import Client
 
@@ -12,6 +14,12 @@ from conftest import EDIT_ARGS, emulator_settings, text_of
 from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import EmulatorOptions, EmulatorState, RunningEmulator, serve_emulator
 from wan_video_mcp.emulator.state import RecordedRequest
+from wan_video_mcp.params import ReferenceVideoArgs
+from wan_video_mcp.params.parsing import parse_arguments
+from wan_video_mcp.providers import ProviderTransport
+from wan_video_mcp.providers.base import SubmitAccepted
+from wan_video_mcp.providers.modellix import ModellixAdapter
+from wan_video_mcp.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
@@ -245,16 +253,17 @@ async def test_dashscope_vace_puts_each_field_where_the_document_says(
     }
 
 
-async def test_dashscope_beijing_region_uses_the_wanx_vace_name(
-    emulator: RunningEmulator, tmp_path: Path
-) -> None:
-    settings = emulator_settings(emulator, tmp_path, dashscope_region="cn")
-    async with Client(build_server(settings)) as client:
-        request = await submit(
-            client, emulator, "vace_edit", {**VACE_CASES[0][0], "prompt": "x", "provider": "dashscope"}
-        )
+@pytest.mark.parametrize(("region", "name"), [("cn", "wanx2.1-vace-plus"), ("intl", "wan2.1-vace-plus")])
+async def test_each_dashscope_region_gets_its_own_vace_name(tmp_path: Path, region: str, name: str) -> None:
+    # The emulated region accepts only its own name, as DashScope does.
+    async with serve_emulator(EmulatorState(EmulatorOptions(dashscope_region=region))) as emulator:  # type: ignore[arg-type]
+        settings = emulator_settings(emulator, tmp_path, dashscope_region=region)
+        async with Client(build_server(settings)) as client:
+            request = await submit(
+                client, emulator, "vace_edit", {**VACE_CASES[0][0], "prompt": "x", "provider": "dashscope"}
+            )
 
-    assert request.body["model"] == "wanx2.1-vace-plus"
+    assert request.body["model"] == name
 
 
 async def test_apiyi_submits_the_dashscope_body(client: Client, emulator: RunningEmulator) -> None:
@@ -411,17 +420,24 @@ async def test_aimlapi_poll_uses_the_generation_id_query(client: Client, emulato
     assert poll.query == {"generation_id": task_id.split(":", 1)[1]}
 
 
-async def test_modellix_cli_path_without_async_is_accepted_by_the_emulator(emulator: RunningEmulator) -> None:
-    import httpx2
+@pytest.mark.parametrize("path_end", ["/async", ""])
+async def test_modellix_bodies_are_accepted_on_the_documented_and_the_cli_path(
+    emulator: RunningEmulator, settings: Settings, path_end: str
+) -> None:
+    # The documents post to .../{model}/async, the newest CLI to .../{model}: our body and
+    # answer-reading must fit both (the emulator speaks both).
+    adapter = ModellixAdapter(settings)
+    args = parse_arguments(ReferenceVideoArgs, {"prompt": "x", "reference_images": [A], "seed": 3})
+    request = adapter.submit_request(args)
+    assert request.url.endswith("/api/v1/alibaba/wan2.7-r2v/async")
+    request = replace(request, url=request.url.removesuffix("/async") + path_end)
 
     async with httpx2.AsyncClient() as http:
-        response = await http.post(
-            emulator.base_url("modellix") + "/api/v1/alibaba/wan2.7-r2v",
-            headers={"Authorization": f"Bearer {emulator.state.keys['modellix']}"},
-            json={"prompt": "x", "reference_images": [A]},
-        )
+        response = await ProviderTransport(http, settings.redactor(), 10).send(request)
 
-    assert response.status_code == 200 and response.json()["data"]["status"] == "pending"
+    answer = adapter.read_submit(response)
+    assert isinstance(answer, SubmitAccepted) and answer.task_id.startswith("task-")
+    assert emulator.state.of("modellix", "submit")[0].body == request.json
 
 
 async def test_dashscope_oss_uploads_are_resolved_with_the_documented_header(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from wan_video_mcp.emulator import checks
 from wan_video_mcp.emulator.common import (
+    accepted,
     admit,
     json_response,
     request_id,
@@ -54,6 +55,7 @@ BODY: dict[str, checks.Check] = {
 
 def render(fault: Fault, path: str = PATH) -> Response:
     status, message = FAULT_BODIES[fault.kind]
+    status = fault.status or status
     body = {
         "message": f"{message}: {fault.message}" if fault.message else message,
         "path": path,
@@ -65,11 +67,26 @@ def render(fault: Fault, path: str = PATH) -> Response:
     return json_response(status, body, headers)
 
 
+def body_problem(body: Any, strict: bool) -> str | None:
+    """The body rules, then the model's own media rules [doc: wan2.7-r2v]."""
+    if problem := checks.fields(body, BODY, ("model", "prompt"), strict):
+        return problem
+    data = cast(dict[str, Any], body)
+    images, videos = len(data.get("image_urls", [])), len(data.get("video_urls", []))
+    if not (images or videos or data.get("first_frame_image")):
+        return "one of image_urls, video_urls or first_frame_image is required"
+    if images + videos > 5:
+        return "image_urls and video_urls together must be 5 or fewer"
+    if videos and data.get("duration", 10) > 10:
+        return "duration must be 5 or 10 when video_urls are given"
+    return None
+
+
 def generation(request: Request, state: EmulatorState, task: EmulatedTask) -> dict[str, Any]:
     phase = state.phase(task)
     body: dict[str, Any] = {
         "id": task.task_id,
-        "status": STATUS[phase],
+        "status": state.options.status_override or STATUS[phase],
         "video": None,
         "error": None,
         "meta": None,
@@ -79,7 +96,7 @@ def generation(request: Request, state: EmulatorState, task: EmulatedTask) -> di
         body["video"] = {"url": result_url(request, state, task)}
         body["meta"] = {"usage": {"credits_used": 210 * seconds, "usd_spent": round(0.1 * seconds, 4)}}
     elif phase == "failed":
-        body["error"] = {"name": task.script.error_code, "message": task.script.error_message}
+        body["error"] = {"name": task.script.error_code, "message": state.failure_message(task)}
     return body
 
 
@@ -88,16 +105,16 @@ def routes(state: EmulatorState) -> list[Route]:
         body = await admit(request, state, "aimlapi", "submit", render)
         if "aimlapi" in state.exhausted:
             return render(Fault("balance"))
-        if problem := checks.fields(body, BODY, ("model", "prompt"), state.options.reject_unknown_fields):
+        if problem := body_problem(body, state.options.reject_unknown_fields):
             return render(Fault("invalid", message=problem))
         task = state.create_task("aimlapi", "alibaba/wan-2-7-r2v", body)
-        return json_response(200, generation(request, state, task))
+        return await accepted(request, render, json_response(200, generation(request, state, task)))
 
     async def fetch(request: Request) -> Response:
         await admit(request, state, "aimlapi", "poll", render)
         task = state.find("aimlapi", request.query_params.get("generation_id", ""))
         if task is None or state.phase(task) == "expired":
-            return render(Fault("not_found"))
+            return render(Fault("not_found", status=state.options.missing_task_status))
         return json_response(200, generation(request, state, task))
 
     return [Route(PATH, create, methods=["POST"]), Route(PATH, fetch, methods=["GET"])]

@@ -38,6 +38,7 @@ FAULT_BODIES: dict[str, tuple[int, str, str]] = {
 def apiyi_error_renderer(state: EmulatorState) -> Any:
     def render(fault: Fault) -> Response:
         status, kind, message = FAULT_BODIES[fault.kind]
+        status = fault.status or status
         text = fault.message or message
         body: Any = {"error": {"message": text, "type": kind, "code": kind}}
         if state.options.apiyi_error_shape == "string":
@@ -61,10 +62,10 @@ def routes(state: EmulatorState) -> list[Route]:
         task = state.find("apiyi", task_id)
         phase = state.phase(task) if task else "expired"
         if task is None or phase == "expired":
-            return render(Fault("not_found"))
+            return render(Fault("not_found", status=state.options.missing_task_status))
         body: dict[str, Any] = {
             "task_id": task_id,
-            "status": STATUS[phase],
+            "status": state.options.status_override or STATUS[phase],
             "progress": 0,
             "result_url": None,
             "error": None,
@@ -74,10 +75,9 @@ def routes(state: EmulatorState) -> list[Route]:
         elif phase == "succeeded":
             body.update(progress=100, result_url=result_url(request, state, task))
         elif phase == "failed":
-            failure = {"code": task.script.error_code, "message": task.script.error_message}
-            body["error"] = (
-                failure if state.options.apiyi_error_shape == "object" else task.script.error_message
-            )
+            message = state.failure_message(task)
+            failure = {"code": task.script.error_code, "message": message}
+            body["error"] = failure if state.options.apiyi_error_shape == "object" else message
         return json_response(200, body)
 
     return [

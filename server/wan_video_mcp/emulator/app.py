@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wan_video_mcp.emulator import aimlapi, apiyi, dashscope, modellix
 from wan_video_mcp.emulator.common import (
@@ -18,14 +21,14 @@ from wan_video_mcp.emulator.common import (
     json_response,
     record,
 )
-from wan_video_mcp.emulator.state import EmulatorState
+from wan_video_mcp.emulator.state import EmulatorState, Fault
 
 PROVIDER_PREFIXES = ("dashscope", "apiyi", "modellix", "aimlapi")
 OVERSIZE_BYTES = 3 * 1024 * 1024
 
 
-def build_app(state: EmulatorState) -> Starlette:
-    return Starlette(
+def build_app(state: EmulatorState) -> ASGIApp:
+    app = Starlette(
         routes=[
             Mount("/dashscope", routes=dashscope.routes(state)),
             Mount("/apiyi", routes=apiyi.routes(state)),
@@ -36,6 +39,38 @@ def build_app(state: EmulatorState) -> Starlette:
         ],
         exception_handlers={Refusal: answer_refusal},
     )
+    return KeySpelling(app, state)
+
+
+class KeySpelling:
+    """Respells keys echoed in API answers as `echo_key` asks (JSON escapes, percent-encoding),
+    the way a hostile or careless provider might: the server must catch every spelling."""
+
+    def __init__(self, app: ASGIApp, state: EmulatorState) -> None:
+        self._app = app
+        self._state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        spelled = self._state.options.echo_key in ("escaped", "percent")
+        if scope["type"] != "http" or not spelled or str(scope["path"]).startswith("/cdn"):
+            await self._app(scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def respell(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = self._state.spell_keys(b"".join(chunks))
+            headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+            await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+
+        await self._app(scope, receive, respell)
 
 
 async def _index(request: Request) -> Response:
@@ -60,25 +95,34 @@ def _cdn(state: EmulatorState):
         fault = state.take_fault(request.path_params["provider"], "download") or state.take_fault(
             "*", "download"
         )
+        video = state.video_of(task)
+        if fault is not None and fault.kind == "redirect":
+            # Without a location: to this same link once more (a CDN hop), the fault used up.
+            return RedirectResponse(fault.location or f"{request.url}&hop=1", status_code=fault.status or 302)
         if fault is not None:
-            return await _download_fault(state, fault.kind) or await generic_fault(fault) or _video(state)
-        return _video(state)
+            return await _download_fault(video, fault) or await generic_fault(fault) or _video(video)
+        return _video(video)
 
     return download
 
 
-async def _download_fault(state: EmulatorState, kind: str) -> Response | None:
-    if kind == "truncate":
-        return CutOffResponse(
-            state.video[: len(state.video) // 2], declared=len(state.video), media_type="video/mp4"
-        )
-    if kind == "oversize":
-        return StreamingResponse(
-            _endless_video(state.video), media_type="video/mp4"
-        )  # chunked: no length given
-    if kind == "server_error":
+async def _download_fault(video: bytes, fault: Fault) -> Response | None:
+    if fault.kind == "truncate":
+        return CutOffResponse(video[: len(video) // 2], declared=len(video), media_type="video/mp4")
+    if fault.kind == "oversize":
+        return StreamingResponse(_endless_video(video), media_type="video/mp4")  # chunked: no length given
+    if fault.kind == "server_error":
         return PlainTextResponse("InternalError", 500)
+    if fault.kind == "stall":
+        headers = {"content-length": str(len(video))}
+        return StreamingResponse(_stalled(video, fault.delay), media_type="video/mp4", headers=headers)
     return None
+
+
+async def _stalled(video: bytes, pause: float) -> AsyncIterator[bytes]:
+    yield video[: len(video) // 2]
+    await anyio.sleep(pause)
+    yield video[len(video) // 2 :]
 
 
 async def _endless_video(video: bytes) -> AsyncIterator[bytes]:
@@ -88,5 +132,5 @@ async def _endless_video(video: bytes) -> AsyncIterator[bytes]:
         sent += len(video)
 
 
-def _video(state: EmulatorState) -> Response:
-    return Response(state.video, media_type="video/mp4")
+def _video(video: bytes) -> Response:
+    return Response(video, media_type="video/mp4")

@@ -13,7 +13,7 @@ Problem = str | None
 Check = Callable[[Any], Problem]
 MAX_SEED = 2147483647
 RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4")
-CONTROLS = ("posebodyface", "posebody", "depth", "scribble", "")
+CONTROLS = ("posebodyface", "posebody", "depth", "scribble")
 SIZES = ("1280*720", "720*1280", "960*960", "832*1088", "1088*832")
 VACE_FUNCTIONS = ("image_reference", "video_repainting", "video_edit", "video_extension", "video_outpainting")
 EXTENSION_INPUTS = ("first_clip_url", "last_clip_url", "first_frame_url", "last_frame_url")
@@ -165,26 +165,63 @@ def edit_media(media: list[dict[str, Any]], min_references: int) -> Problem:
     return None if min_references <= references <= 4 else f"reference_image count must be {min_references}-4"
 
 
+# Per VACE function [doc]: the fields it needs, and every field it takes besides those
+# every function takes (function, prompt, prompt_extend, seed).
+VACE_NEEDS: dict[str, tuple[str, ...]] = {
+    "image_reference": ("ref_images_url",),
+    "video_repainting": ("video_url", "control_condition"),
+    "video_edit": ("video_url",),
+    "video_extension": (),
+    "video_outpainting": ("video_url",),
+}
+VACE_TAKES: dict[str, frozenset[str]] = {
+    "image_reference": frozenset({"ref_images_url", "obj_or_bg", "size"}),
+    "video_repainting": frozenset({"video_url", "ref_images_url", "control_condition", "strength"}),
+    "video_edit": frozenset(
+        {
+            "video_url",
+            "ref_images_url",
+            "mask_image_url",
+            "mask_video_url",
+            "mask_frame_id",
+            "mask_type",
+            "expand_ratio",
+            "expand_mode",
+            "control_condition",
+            "size",
+        }
+    ),
+    "video_extension": frozenset({*EXTENSION_INPUTS, "video_url", "control_condition"}),
+    "video_outpainting": frozenset({"video_url", "top_scale", "bottom_scale", "left_scale", "right_scale"}),
+}
+VACE_EVERYWHERE = frozenset({"function", "prompt", "prompt_extend", "seed", "duration"})
+
+
 def vace_function_rules(values: Mapping[str, Any]) -> Problem:
     """The per-function requirements, over input and parameters merged."""
-    function = values.get("function")
+    function = str(values.get("function"))
     present = {name for name, value in values.items() if value not in (None, "", [])}
-    needs: dict[str, tuple[str, ...]] = {
-        "image_reference": ("ref_images_url",),
-        "video_repainting": ("video_url", "control_condition"),
-        "video_edit": ("video_url",),
-        "video_outpainting": ("video_url",),
-    }
-    missing = [name for name in needs.get(str(function), ()) if name not in present]
+    if extra := sorted(present - VACE_TAKES[function] - VACE_EVERYWHERE):
+        return f"function {function} does not take {extra[0]}"
+    missing = [name for name in VACE_NEEDS[function] if name not in present]
     if missing:
         return f"function {function} requires {missing[0]}"
+    return _vace_media_rules(function, values, present)
+
+
+def _vace_media_rules(function: str, values: Mapping[str, Any], present: set[str]) -> Problem:
+    images = cast(list[Any], values.get("ref_images_url") or [])
+    if function in ("video_repainting", "video_edit") and len(images) > 1:
+        return f"function {function} takes at most 1 reference image"
     if function == "video_edit" and len(present & {"mask_image_url", "mask_video_url"}) != 1:
         return "video_edit requires exactly one of mask_image_url and mask_video_url"
+    if "mask_frame_id" in present and "mask_image_url" not in present:
+        return "mask_frame_id applies only with mask_image_url"
     if function == "video_extension" and not present & set(EXTENSION_INPUTS):
         return "video_extension requires a first/last clip or frame"
     if function == "video_extension" and "video_url" in present and "control_condition" not in present:
         return "video_extension with video_url requires control_condition"
-    roles = values.get("obj_or_bg")
-    if isinstance(roles, list) and len(cast(list[Any], roles)) != len(values.get("ref_images_url") or []):
+    roles = cast(list[Any], values.get("obj_or_bg") or [])
+    if roles and len(roles) != len(images):
         return "obj_or_bg must match ref_images_url in length"
-    return None
+    return "obj_or_bg may mark at most one image as bg" if roles.count("bg") > 1 else None

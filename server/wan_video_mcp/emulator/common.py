@@ -7,13 +7,13 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import anyio
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from wan_video_mcp.emulator.state import (
@@ -24,6 +24,8 @@ from wan_video_mcp.emulator.state import (
     Fault,
     RecordedRequest,
 )
+
+HUGE_ANSWER_BYTES = 6 * 1024 * 1024  # past the server's 4 MiB cap on an API answer
 
 
 async def record(request: Request, state: EmulatorState, provider: str, call: CallKind) -> Any:
@@ -75,9 +77,21 @@ async def admit(
     body = await record(request, state, provider, call)
     if not bearer_ok(request, state, provider):
         raise Refusal(render(Fault("auth")))
-    if (response := await fault_response(state, provider, call, render)) is not None:
+    fault = state.take_fault(provider, call)
+    if fault is not None and fault.after_create:
+        request.state.after_create = fault  # answered by `accepted` once the task exists
+    elif fault is not None and (response := await render_fault(fault, render)) is not None:
         raise Refusal(response)
     return body
+
+
+async def accepted(request: Request, render: Callable[[Fault], Response], answer: Response) -> Response:
+    """The answer to a submit whose task now exists: `answer`, unless a fault was saved for
+    this moment (the provider created, and will bill, the job, then failed to say so)."""
+    fault: Fault | None = getattr(request.state, "after_create", None)
+    if fault is None:
+        return answer
+    return await render_fault(fault, render) or answer
 
 
 def bearer_ok(request: Request, state: EmulatorState, provider: EmulatedProvider) -> bool:
@@ -88,13 +102,8 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def fault_response(
-    state: EmulatorState, provider: str, call: CallKind, render: Callable[[Fault], Response]
-) -> Response | None:
+async def render_fault(fault: Fault, render: Callable[[Fault], Response]) -> Response | None:
     """The answer an injected fault calls for, or None to answer normally."""
-    fault = state.take_fault(provider, call)
-    if fault is None:
-        return None
     generic = await generic_fault(fault)
     if generic is not None:
         return generic
@@ -110,7 +119,16 @@ async def generic_fault(fault: Fault) -> Response | None:
         return Response(b'{"output": {"task_status": "RUNN', status_code=200, media_type="application/json")
     if fault.kind == "drop":
         return CutOffResponse(b'{"output": {"task_id": "', declared=400)
+    if fault.kind == "huge":
+        return StreamingResponse(_endless_json(), media_type="application/json")
     return None
+
+
+async def _endless_json() -> AsyncIterator[bytes]:
+    yield b'{"padding": "'
+    for _ in range(HUGE_ANSWER_BYTES // 65536):
+        yield b"x" * 65536
+    yield b'"}'
 
 
 class CutOffResponse(Response):

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from wan_video_mcp.emulator import checks
 from wan_video_mcp.emulator.common import (
+    accepted,
     admit,
     json_response,
     request_id,
@@ -24,7 +25,9 @@ from wan_video_mcp.emulator.common import (
 )
 from wan_video_mcp.emulator.state import EmulatedProvider, EmulatedTask, EmulatorState, Fault
 
-MODELS = ("wan2.7-r2v", "wan2.7-videoedit", "wan2.1-vace-plus", "wanx2.1-vace-plus")
+WAN27 = ("wan2.7-r2v", "wan2.7-videoedit")
+# [doc] The Beijing region keeps the older VACE name; the others use the new one.
+VACE_BY_REGION = {"intl": "wan2.1-vace-plus", "us": "wan2.1-vace-plus", "cn": "wanx2.1-vace-plus"}
 STATUS = {
     "queued": "PENDING",
     "running": "RUNNING",
@@ -50,6 +53,7 @@ def dashscope_error(fault: Fault) -> Response:
         # DashScope answers an unknown task id with 200 and UNKNOWN, not with a 404.
         return json_response(200, {"request_id": request_id(), "output": {"task_status": "UNKNOWN"}})
     status, code, message = FAULT_BODIES[fault.kind]
+    status = fault.status or status
     headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else None
     body = {"code": code, "message": fault.message or message, "request_id": request_id()}
     return json_response(status, body, headers)
@@ -117,9 +121,8 @@ def submit_route(
         if problem := body_problem(body, models(), state.options.reject_unknown_fields, min_refs):
             return render(Fault("invalid", message=problem))
         task = state.create_task(provider, body["model"], body)
-        return json_response(
-            200, {"output": {"task_id": task.task_id, "task_status": "PENDING"}, "request_id": request_id()}
-        )
+        answer = {"output": {"task_id": task.task_id, "task_status": "PENDING"}, "request_id": request_id()}
+        return await accepted(request, render, json_response(200, answer))
 
     return Route(path, submit, methods=["POST"])
 
@@ -128,9 +131,10 @@ def task_output(
     request: Request, state: EmulatorState, task: EmulatedTask | None, task_id: str
 ) -> dict[str, Any]:
     phase = state.phase(task) if task else "expired"
+    status = state.options.status_override or STATUS[phase]
     body: dict[str, Any] = {
         "request_id": request_id(),
-        "output": {"task_id": task_id, "task_status": STATUS[phase]},
+        "output": {"task_id": task_id, "task_status": status},
     }
     if task is None or phase == "expired":
         return body
@@ -143,9 +147,12 @@ def task_output(
         output["orig_prompt"] = task.body["input"].get("prompt", "")
         body["usage"] = _usage(task, output)
     elif phase == "failed":
-        output.update(
-            end_time=stamp(task.ended_at), code=task.script.error_code, message=task.script.error_message
-        )
+        output.update(end_time=stamp(task.ended_at), code=task.script.error_code)
+        output["message"] = state.failure_message(task)
+        if state.options.dashscope_usage_on_failure:
+            body["usage"] = {**_usage(task, output), "video_count": 0}
+    if "usage" in body and state.options.float_usage:
+        body["usage"] = {k: float(v) if isinstance(v, int) else v for k, v in body["usage"].items()}
     return body
 
 
@@ -155,9 +162,10 @@ def _usage(task: EmulatedTask, output: dict[str, Any]) -> dict[str, Any]:
         return {"video_count": 1, "video_duration": 5}
     parameters = task.body.get("parameters", {})
     seconds = parameters.get("duration") or 5
+    input_seconds = 5 if task.model == "wan2.7-videoedit" else 0
     return {
-        "duration": seconds,
-        "input_video_duration": 5 if task.model == "wan2.7-videoedit" else 0,
+        "duration": seconds + input_seconds,
+        "input_video_duration": input_seconds,
         "output_video_duration": seconds,
         "video_count": 1,
         "SR": int(str(parameters.get("resolution", "1080P")).rstrip("P")),
@@ -183,7 +191,7 @@ def routes(state: EmulatorState) -> list[Route]:
             state,
             "dashscope",
             "/api/v1/services/aigc/video-generation/video-synthesis",
-            lambda: MODELS,
+            lambda: (*WAN27, VACE_BY_REGION[state.options.dashscope_region]),
             dashscope_error,
         ),
         Route("/api/v1/tasks/{task_id}", get_task, methods=["GET"]),

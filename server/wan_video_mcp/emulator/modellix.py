@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from starlette.requests import Request
@@ -10,6 +11,7 @@ from starlette.routing import Route
 
 from wan_video_mcp.emulator import checks
 from wan_video_mcp.emulator.common import (
+    accepted,
     admit,
     bearer_ok,
     iso,
@@ -66,16 +68,32 @@ VACE = {
 }
 
 
-def render(fault: Fault) -> Response:
-    status, message = FAULT_BODIES[fault.kind]
-    text = f"Invalid parameters: {fault.message}" if fault.kind == "invalid" and fault.message else message
-    headers = None
-    if fault.retry_after is not None:
-        headers = {"Retry-After": f"{fault.retry_after:g}", "X-RateLimit-Reset": f"{fault.retry_after:g}"}
-    return json_response(status, {"code": status, "message": text}, headers)
+def renderer(state: EmulatorState) -> Callable[[Fault], Response]:
+    def render(fault: Fault) -> Response:
+        # `fault.status` sets the HTTP status only: Modellix may wrap an error in HTTP 200,
+        # its real status in the body's `code`.
+        code, message = FAULT_BODIES[fault.kind]
+        text = f"{message.split(':')[0]}: {fault.message}" if fault.message else message
+        headers: dict[str, str] = {}
+        if fault.retry_after is not None:
+            # [doc] X-RateLimit-Reset; Retry-After only when the switch says so.
+            headers["X-RateLimit-Reset"] = f"{fault.retry_after:g}"
+            if state.options.modellix_retry_after_header:
+                headers["Retry-After"] = f"{fault.retry_after:g}"
+        return json_response(fault.status or code, {"code": code, "message": text}, headers or None)
+
+    return render
 
 
-def body_problem(model: str, body: Any, strict: bool) -> str | None:
+def body_problem(model: str, body: Any, state: EmulatorState) -> str | None:
+    problem = _body_problem(model, body, state.options.reject_unknown_fields)
+    zero = model == "wan2.7-videoedit" and cast(dict[str, Any], body).get("duration") == 0
+    if problem is None and zero and state.options.modellix_videoedit_zero_duration == "reject":
+        return "parameter 'duration' must be from 2 to 10"
+    return problem
+
+
+def _body_problem(model: str, body: Any, strict: bool) -> str | None:
     if model == "wan2.7-r2v":
         problem = checks.fields(body, R2V, ("prompt",), strict)
         data = cast(dict[str, Any], body)
@@ -98,7 +116,8 @@ def body_problem(model: str, body: Any, strict: bool) -> str | None:
 
 def task_body(request: Request, state: EmulatorState, task: EmulatedTask) -> dict[str, Any]:
     phase = state.phase(task)
-    data: dict[str, Any] = {"status": STATUS[phase], "task_id": task.task_id, "model_id": task.model}
+    status = state.options.status_override or STATUS[phase]
+    data: dict[str, Any] = {"status": status, "task_id": task.task_id, "model_id": task.model}
     if phase in ("succeeded", "failed"):
         data["duration"] = int(task.script.run_seconds * 1000)
     if phase == "succeeded":
@@ -114,17 +133,20 @@ def task_body(request: Request, state: EmulatorState, task: EmulatedTask) -> dic
 
 
 def _put_failure(data: dict[str, Any], state: EmulatorState, task: EmulatedTask) -> None:
-    failure = {"code": task.script.error_code, "message": task.script.error_message}
+    message = state.failure_message(task)
+    failure = {"code": task.script.error_code, "message": message}
     where = state.options.modellix_failure_field
     if where == "data.error":
         data["error"] = failure
     elif where == "data.message":
-        data["message"] = task.script.error_message
+        data["message"] = message
     elif where == "data.result.error":
         data["result"] = {"resources": [], "error": failure}
 
 
 def routes(state: EmulatorState) -> list[Route]:
+    render = renderer(state)
+
     async def submit(request: Request) -> Response:
         body = await admit(request, state, "modellix", "submit", render)
         model = request.path_params["model"]
@@ -132,13 +154,15 @@ def routes(state: EmulatorState) -> list[Route]:
             return json_response(404, {"code": 404, "message": f"Not found: model {model}"})
         if "modellix" in state.exhausted:
             return render(Fault("balance"))
-        if problem := body_problem(model, body, state.options.reject_unknown_fields):
+        if problem := body_problem(model, body, state):
             return render(Fault("invalid", message=problem))
         task = state.create_task("modellix", model, body, prefix="task-")
         origin = f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}"
         get_result = {"method": "GET", "url": f"{origin}/api/v1/tasks/{task.task_id}"}
         data = {"status": "pending", "task_id": task.task_id, "model_id": model, "get_result": get_result}
-        return json_response(200, {"code": 0, "message": "success", "data": data})
+        return await accepted(
+            request, render, json_response(200, {"code": 0, "message": "success", "data": data})
+        )
 
     async def get_task(request: Request) -> Response:
         await admit(request, state, "modellix", "poll", render)

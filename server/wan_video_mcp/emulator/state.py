@@ -14,8 +14,13 @@ EmulatedProvider = Literal["dashscope", "apiyi", "modellix", "aimlapi"]
 CallKind = Literal["submit", "poll", "check", "download"]
 TaskPhase = Literal["queued", "running", "succeeded", "failed", "canceled", "expired"]
 # Provider-rendered kinds: auth, balance, rate_limit, moderation, invalid, server_error, not_found.
-# Wire-level kinds, the same everywhere: slow (answer after `delay`), garbled, drop (cut off mid-answer).
-# Download-only kinds: truncate (cut the file off halfway), oversize (an enormous file).
+# Wire-level kinds, the same everywhere: slow (answer after `delay`), garbled, drop (cut off
+# mid-answer), huge (a 200 answer far larger than any API answer).
+# Download-only kinds: truncate (cut the file off halfway), oversize (an enormous file),
+# redirect (a 302 to `location`, or to the same link again), stall (half the file, then a
+# pause of `delay` seconds before the rest).
+# A submit fault with `after_create` is answered only after the task was created: the
+# provider accepted (and will bill) the job, then failed to say so.
 FaultKind = Literal[
     "auth",
     "balance",
@@ -29,6 +34,9 @@ FaultKind = Literal[
     "drop",
     "truncate",
     "oversize",
+    "huge",
+    "redirect",
+    "stall",
 ]
 DAY = 86400.0
 
@@ -72,20 +80,38 @@ class Fault:
     retry_after: float | None = None
     delay: float = 0.0
     message: str | None = None
+    status: int | None = None  # overrides the provider's usual HTTP status for this kind
+    location: str | None = None  # redirect target
+    after_create: bool = False
 
 
 @dataclass
 class EmulatorOptions:
     """Switches for what the providers' documents leave open."""
 
+    # Keys, models and endpoints are per region; the Beijing region names VACE `wanx2.1-vace-plus`.
+    dashscope_region: Literal["intl", "cn", "us"] = "intl"
+    # [unknown] A failed DashScope task may carry `usage` (video_count 0); usage numbers may be floats.
+    dashscope_usage_on_failure: bool = False
+    float_usage: bool = False
     apiyi_serves_vace: bool = False
     apiyi_error_shape: Literal["object", "string"] = "object"
     apiyi_videoedit_requires_reference: bool = False
+    # [inferred] APIYI and AI/ML API answer an unknown task id with 404; some gateways say 400.
+    missing_task_status: Literal[404, 400] = 404
     modellix_failure_field: Literal["data.error", "data.message", "data.result.error", "none"] = "data.error"
     modellix_validate_bad_key: Literal["401", "is_valid_false"] = "is_valid_false"
+    # [unknown] Modellix documents videoedit `duration` both as 0,2..10 and as 2..10.
+    modellix_videoedit_zero_duration: Literal["accept", "reject"] = "accept"
+    # [doc] Modellix's 429 carries X-RateLimit-Reset; whether it also sends Retry-After is not said.
+    modellix_retry_after_header: bool = False
     # Providers ignore unknown fields in reality; rejecting them catches a typo in our bodies.
     reject_unknown_fields: bool = True
     result_ttl_seconds: float = DAY
+    # Hostile behaviour, for tests of what the server must survive.
+    status_override: str | None = None  # every poll answers with this raw status word
+    echo_key: Literal["none", "plain", "escaped", "percent"] = "none"  # in failure messages and errors
+    distinct_videos: bool = False  # each task's video differs (a trailing MP4 `free` box names it)
 
 
 @dataclass
@@ -181,7 +207,7 @@ class EmulatorState:
     def create_task(
         self, provider: EmulatedProvider, model: str, body: dict[str, Any], prefix: str = ""
     ) -> EmulatedTask:
-        task_id = self.next_task_id or f"{prefix}{uuid.uuid4()}"
+        task_id = self.next_task_id if self.next_task_id is not None else f"{prefix}{uuid.uuid4()}"
         self.next_task_id = None
         script = self._scripts.popleft() if self._scripts else self.default_script
         task = EmulatedTask(provider, task_id, model, body, self.clock.now(), script)
@@ -196,3 +222,25 @@ class EmulatorState:
 
     def phase(self, task: EmulatedTask) -> TaskPhase:
         return task.phase(self.clock.now(), self.options.result_ttl_seconds)
+
+    def failure_message(self, task: EmulatedTask) -> str:
+        message = task.script.error_message
+        if self.options.echo_key != "none":
+            message += f" (request signed with {self.keys[task.provider]})"
+        return message
+
+    def video_of(self, task: EmulatedTask) -> bytes:
+        """The bytes the CDN serves for `task`."""
+        if not self.options.distinct_videos:
+            return self.video
+        marker = task.task_id.encode()
+        return self.video + (8 + len(marker)).to_bytes(4, "big") + b"free" + marker
+
+    def spell_keys(self, body: bytes) -> bytes:
+        """Every key in `body` as `echo_key` spells it (JSON escapes or percent-encoding)."""
+        for key in self.keys.values():
+            if self.options.echo_key == "escaped":
+                body = body.replace(key.encode(), "".join(f"\\u{ord(c):04x}" for c in key).encode())
+            elif self.options.echo_key == "percent":
+                body = body.replace(key.encode(), "".join(f"%{ord(c):02X}" for c in key).encode())
+        return body

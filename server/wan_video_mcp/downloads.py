@@ -180,13 +180,14 @@ def _finish(temp: Path, target: Path) -> None:
 
 
 def _sweep_partials(folder: Path) -> int:
-    if not folder.is_dir():
-        return 0
     swept = 0
-    for part in folder.glob(f".*{PART_SUFFIX}"):
-        if _is_stale(part):
-            part.unlink(missing_ok=True)
-            swept += 1
+    try:
+        for part in folder.glob(f".*{PART_SUFFIX}") if folder.is_dir() else ():
+            if _is_stale(part):
+                part.unlink(missing_ok=True)
+                swept += 1
+    except OSError:
+        pass  # an unreadable folder is reported when a video is saved, not at start-up
     return swept
 
 

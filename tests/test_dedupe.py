@@ -34,6 +34,31 @@ async def test_the_same_request_twice_is_one_submission(client: Client, emulator
     assert "instead of paying twice" in text_of(second) and "force_new=true" in text_of(second)
 
 
+async def test_a_default_spelled_out_is_the_same_request(client: Client, emulator: RunningEmulator) -> None:
+    spelled = {
+        "resolution": "1080P",
+        "watermark": False,
+        "duration": 5,
+        "prompt_extend": True,
+        "ratio": "16:9",
+    }
+    first = await client.call_tool("generate_reference_video", {**R2V_ARGS, "wait_seconds": 0})
+    others = [
+        await client.call_tool("generate_reference_video", {**R2V_ARGS, name: value, "wait_seconds": 0})
+        for name, value in spelled.items()
+    ]
+    everything = await client.call_tool(
+        "generate_reference_video", {**R2V_ARGS, **spelled, "wait_seconds": 0}
+    )
+
+    assert emulator.state.count(call="submit") == 1
+    task_id = (first.structured_content or {})["task_id"]
+    for result in [*others, everything]:
+        assert (result.structured_content or {})["task_id"] == task_id and (result.structured_content or {})[
+            "reused"
+        ]
+
+
 async def test_force_new_pays_for_a_second_job(client: Client, emulator: RunningEmulator) -> None:
     first = await client.call_tool("generate_reference_video", R2V_ARGS)
     second = await client.call_tool("generate_reference_video", {**R2V_ARGS, "force_new": True})

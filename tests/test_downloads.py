@@ -228,6 +228,19 @@ async def test_a_slow_download_continues_in_the_background(
     assert emulator.state.count(call="download") == 1
 
 
+async def test_a_download_that_drags_on_is_stopped(emulator: RunningEmulator, tmp_path: Path) -> None:
+    emulator.state.inject("*", "download", Fault("stall", delay=30))
+    settings = emulator_settings(emulator, tmp_path, download_timeout_seconds=1)
+
+    async with Client(build_server(settings)) as client:
+        result = await client.call_tool("generate_reference_video", {**R2V_ARGS, "wait_seconds": 8})
+
+    structured = result.structured_content or {}
+    assert structured["status"] == "succeeded" and structured["local_file"] is None
+    assert "longer than 1 s" in text_of(result) and "WAN_MCP_DOWNLOAD_TIMEOUT_SECONDS" in text_of(result)
+    assert leftovers(tmp_path / "videos") == [], "no partial file is left behind"
+
+
 async def test_an_unwritable_output_folder_is_named_in_the_note(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:

@@ -24,6 +24,8 @@ from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import EmulatorOptions, EmulatorState, Fault, RunningEmulator, serve_emulator
 from wan_video_mcp.errors import DownloadError
 from wan_video_mcp.linkguard import LinkGuard
+from wan_video_mcp.providers import HttpResponse
+from wan_video_mcp.providers.modellix import ModellixAdapter
 from wan_video_mcp.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -236,6 +238,97 @@ async def test_a_redirect_loop_ends(client: Client, emulator: RunningEmulator) -
 
     assert "redirected more than 5 times" in text_of(result)
     assert emulator.state.count(call="download") == 6, "the first request and five redirects, then stop"
+
+
+async def test_a_provider_answering_with_an_id_it_gave_before_never_breaks_the_call(
+    client: Client, emulator: RunningEmulator, settings: Settings
+) -> None:
+    first = await client.call_tool("generate_reference_video", {**R2V_ARGS, "wait_seconds": 0})
+    known = (first.structured_content or {})["task_id"].partition(":")[2]
+    emulator.state.next_task_id = known  # a replayed id for a different request
+
+    replayed = await client.call_tool("generate_reference_video", {**R2V_ARGS, "seed": 9, "wait_seconds": 0})
+
+    structured = replayed.structured_content or {}
+    assert structured["status"] == "submit_unknown" and f"dashscope:{known}" in text_of(replayed)
+    again = await client.call_tool("generate_reference_video", {**R2V_ARGS, "seed": 9, "wait_seconds": 0})
+    assert (again.structured_content or {})["status"] == "submit_unknown", "not 'still being submitted'"
+    assert emulator.state.count(call="submit") == 2
+
+
+async def test_a_task_looked_up_before_its_submit_was_answered_is_one_record(
+    client: Client, emulator: RunningEmulator, settings: Settings
+) -> None:
+    # get_task on a handle adopts it; then the provider answers a submit with that very id.
+    await client.call_tool("get_task", {"task_id": "dashscope:collide-1", "wait_seconds": 0})
+    emulator.state.next_task_id = "collide-1"
+
+    result = await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    structured = result.structured_content or {}
+    assert structured["status"] == "succeeded" and structured["task_id"] == "dashscope:collide-1"
+    assert [row["handle"] for row in journal_rows(settings)] == ["dashscope:collide-1"]
+
+
+async def test_a_link_that_expires_past_any_calendar_is_no_crash(tmp_path: Path) -> None:
+    state = EmulatorState(EmulatorOptions(result_ttl_seconds=1e20))  # Expires=1000000000000…
+    state.default_script = FAST_SCRIPT
+    async with (
+        serve_emulator(state) as emulator,
+        Client(build_server(emulator_settings(emulator, tmp_path))) as client,
+    ):
+        result = await client.call_tool("generate_reference_video", R2V_ARGS)
+        again = await client.call_tool("get_task", {"task_id": (result.structured_content or {})["task_id"]})
+
+    for answer in (result, again):
+        structured = answer.structured_content or {}
+        assert structured["status"] == "succeeded" and structured["video_expires_at"], text_of(answer)
+
+
+async def test_a_finish_time_past_any_calendar_is_no_crash(settings: Settings) -> None:
+    body = {
+        "code": 0,
+        "data": {
+            "status": "success",
+            "task_id": "task-1",
+            "result": {
+                "resources": [{"url": "https://cdn.example.com/v.mp4", "type": "video"}],
+                "extensions": {"end_time": 1e20},
+            },
+        },
+    }
+    snapshot = ModellixAdapter(settings).parse_poll(HttpResponse(200, {}, json.dumps(body).encode()))
+
+    assert snapshot.video_expires_at is not None and snapshot.video_expires_at.year < 3000
+
+
+async def test_a_typo_in_a_handle_leaves_no_record(client: Client, settings: Settings) -> None:
+    result = await client.call_tool("get_task", {"task_id": "dashscope:no-such-task", "wait_seconds": 0})
+
+    assert result.is_error and (result.structured_content or {})["status"] == "expired"
+    assert journal_rows(settings) == []
+    recent = json.loads((await client.read_resource("wan://tasks/recent")).contents[0].text)  # type: ignore[union-attr]
+    assert recent == []
+
+
+async def test_handles_are_read_kindly_and_explained_when_wrong(
+    client: Client, emulator: RunningEmulator
+) -> None:
+    made = await client.call_tool("generate_reference_video", {**R2V_ARGS, "wait_seconds": 0})
+    task_id = (made.structured_content or {})["task_id"]
+
+    kind = await client.call_tool(
+        "get_task", {"task_id": f"  DashScope:{task_id.partition(':')[2]} ", "wait_seconds": 0}
+    )
+    wrong = await client.call_tool("get_task", {"task_id": "aimlapi:a b"})
+
+    assert not kind.is_error and (kind.structured_content or {})["task_id"] == task_id
+    assert "'.' ':' '/'" in text_of(wrong) and "256" in text_of(wrong)
+
+
+async def test_an_unknown_task_resource_explains_itself(client: Client) -> None:
+    with pytest.raises(Exception, match="wan://tasks/recent"):
+        await client.read_resource("wan://tasks/dashscope/nothing-here")
 
 
 async def test_the_journal_records_what_a_hostile_run_left(client: Client, settings: Settings) -> None:

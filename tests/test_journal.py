@@ -179,3 +179,36 @@ def test_an_unusable_data_folder_is_one_clear_sentence_not_a_traceback(tmp_path:
 
     assert done.returncode == 2
     assert "WAN_MCP_DATA_DIR" in done.stderr and "Traceback" not in done.stderr
+
+
+OPENER = """
+import anyio, sys
+from pathlib import Path
+from wan_video_mcp.journal import Journal
+
+async def main():
+    journal = await Journal.open(Path(sys.argv[1]))
+    await journal.close()
+
+anyio.run(main)
+"""
+
+
+@pytest.mark.parametrize("start", ["new", "schema 1"])
+def test_servers_starting_together_on_one_journal_all_start(tmp_path: Path, start: str) -> None:
+    for round_ in range(3):
+        path = tmp_path / f"{round_}" / "journal.sqlite3"
+        path.parent.mkdir()
+        if start == "schema 1":  # an older journal: they race to upgrade it
+            old = sqlite3.connect(path)
+            old.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+            old.close()
+        openers = [
+            subprocess.Popen([sys.executable, "-c", OPENER, str(path)], stderr=subprocess.PIPE, text=True)
+            for _ in range(6)
+        ]
+        failures = [opener.communicate(timeout=60)[1] for opener in openers if opener.wait(timeout=60) != 0]
+        assert failures == [], failures[0]
+        db = sqlite3.connect(path)
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        db.close()

@@ -3,15 +3,20 @@ however a provider spells it back."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import html
 import json
 import logging
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from mcp import Client
 
-from conftest import FAST_SCRIPT, R2V_ARGS, emulator_env, text_of
+from conftest import FAST_SCRIPT, R2V_ARGS, emulator_env, emulator_settings, text_of
 from servers import free_port, http_server
+from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import EmulatorOptions, EmulatorState, Fault, TaskScript, serve_emulator
 from wan_video_mcp.logs import configure_logging
 from wan_video_mcp.redaction import Redactor
@@ -84,17 +89,63 @@ def test_the_log_filter_masks_keys_in_messages_arguments_and_tracebacks(
     assert key not in err
 
 
-def test_the_redactor_catches_every_spelling() -> None:
-    key = "sk-abc123"
-    redactor = Redactor([key])
-    escaped = "".join(f"\\u{ord(c):04x}" for c in key)
-    percent = "".join(f"%{ord(c):02X}" for c in key)
+KEY = "sk-abc123def456"
+SPELLINGS = {
+    "plain": KEY,
+    "json-escaped": "".join(f"\\u{ord(c):04x}" for c in KEY),
+    "json-escaped twice": "".join(f"\\\\u{ord(c):04x}" for c in KEY),
+    "percent-encoded": "".join(f"%{ord(c):02X}" for c in KEY),
+    "percent-encoded twice": "".join(f"%25{ord(c):02X}" for c in KEY),
+    "html entities": "".join(f"&#{ord(c)};" for c in KEY),
+    "base64": base64.b64encode(f"user:{KEY}".encode()).decode(),
+}
 
-    assert redactor.text(f"key={key}!") == "key=[redacted]!"
-    assert key not in redactor.text(f"https://x/?k={percent}")
-    assert key.encode() not in redactor.body(f'{{"message": "bad key {escaped}"}}'.encode())
-    assert json.loads(redactor.body(f'{{"m": "{escaped}"}}'.encode())) == {"m": "[redacted]"}
-    assert redactor.deep({"a": [key, {key: 1}]}) == {"a": ["[redacted]", {"[redacted]": 1}]}
-    assert redactor.body(b'{"fine": "\\u00e9t\\u00e9"}') == b'{"fine": "\\u00e9t\\u00e9"}', (
-        "untouched if clean"
-    )
+
+@pytest.mark.parametrize("spelling", list(SPELLINGS))
+def test_the_redactor_catches_every_spelling(spelling: str) -> None:
+    redactor = Redactor([KEY])
+    echoed = SPELLINGS[spelling]
+
+    for scrubbed in (
+        redactor.text(f"bad key {echoed}!"),
+        redactor.body(f'{{"message": "bad key {echoed}"}}'.encode()).decode(),
+        redactor.body(f"<html>502 Bad Gateway: {echoed}</html>".encode()).decode(),  # not JSON
+        redactor.body(f'{{"message": "key {echoed}'.encode()).decode(),  # broken JSON
+    ):
+        assert "[redacted]" in scrubbed and KEY not in decoded_every_way(scrubbed)
+
+
+def decoded_every_way(text: str) -> str:
+    """`text` with every spelling undone, as a reader determined to find the key would."""
+    decoded = text
+    for _ in range(3):
+        decoded = html.unescape(unquote(decoded)).encode().decode("unicode_escape", errors="ignore")
+    found = [decoded]
+    for word in text.split():
+        with contextlib.suppress(ValueError):
+            found.append(base64.b64decode(word.strip("!<>\"'") + "==").decode(errors="ignore"))
+    return " ".join(found)
+
+
+def test_the_redactor_leaves_clean_text_alone() -> None:
+    redactor = Redactor([KEY])
+
+    assert redactor.text("100% sure & \\u00e9t\\u00e9") == "100% sure & \\u00e9t\\u00e9"
+    assert redactor.body(b'{"fine": "\\u00e9t\\u00e9"}') == b'{"fine": "\\u00e9t\\u00e9"}'
+    assert redactor.deep({"a": [KEY, {KEY: 1}]}) == {"a": ["[redacted]", {"[redacted]": 1}]}
+
+
+async def test_a_key_in_a_gateway_error_page_is_masked_too(tmp_path: Path) -> None:
+    state = EmulatorState(EmulatorOptions(echo_key="escaped"))
+    key = state.keys["apiyi"]
+    state.inject("apiyi", "submit", Fault("text", status=502, message=f"upstream said: bad key {key}"))
+    async with (
+        serve_emulator(state) as emulator,
+        Client(build_server(emulator_settings(emulator, tmp_path))) as client,
+    ):
+        result = await client.call_tool("generate_reference_video", {**R2V_ARGS, "provider": "apiyi"})
+    journal = b"".join(path.read_bytes() for path in (tmp_path / "data").iterdir())
+
+    assert (result.structured_content or {})["status"] == "submit_unknown"
+    assert "[redacted]" in text_of(result) and key not in decoded_every_way(text_of(result))
+    assert key.encode() not in journal and "".join(f"\\u{ord(c):04x}" for c in key).encode() not in journal

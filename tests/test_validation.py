@@ -243,6 +243,27 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         {**VACE_ARGS, "ref_images_url": ["http://[::1]/a.png", IMG]},
         ["ref_images_url[0]", "loopback"],
     ),
+    # ... however the host is spelled: as a URL parser would read it
+    (
+        "generate_reference_video",
+        r2v(reference_images=["http://\uff11\uff12\uff17.\uff10.\uff10.\uff11/a.png"]),
+        ["loopback"],
+    ),
+    ("generate_reference_video", r2v(reference_images=["http://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ/a.png"]), ["local network"]),
+    ("generate_reference_video", r2v(reference_images=["http://127.0.0.1%2e/a.png"]), ["loopback"]),
+    ("generate_reference_video", r2v(reference_images=["http://%6c%6f%63%61%6c%68%6f%73%74/a"]), ["local"]),
+    ("generate_reference_video", r2v(reference_images=["http://[::127.0.0.1]/a.png"]), ["loopback"]),
+    ("generate_reference_video", r2v(reference_images=["http://[64:ff9b::7f00:1]/a.png"]), ["loopback"]),
+    ("generate_reference_video", r2v(reference_images=["http://[2002:7f00:1::]/a.png"]), ["loopback"]),
+    ("generate_reference_video", r2v(reference_images=["http://[::ffff:10.0.0.1]/a"]), ["private"]),
+    ("generate_reference_video", r2v(reference_images=["http://example.com:99999/a.png"]), ["port"]),
+    ("generate_reference_video", r2v(reference_images=["http://example.com:abc/a.png"]), ["port"]),
+    ("generate_reference_video", r2v(first_frame_image='["https://example.com/a.png"]'), ["one URL"]),
+    # --- text that means nothing ----------------------------------------------------------------
+    ("generate_reference_video", r2v(prompt="   "), ["prompt", "white space"]),
+    ("generate_reference_video", r2v(prompt="Image 1\x00 walks"), ["prompt", "control character"]),
+    ("edit_video", edit(negative_prompt="\t\n"), ["negative_prompt", "white space"]),
+    ("vace_edit", {**VACE_ARGS, "prompt": "a\x1bb"}, ["prompt", "control character"]),
     # --- get_task -------------------------------------------------------------------------------
     ("get_task", {"task_id": "abc"}, ["task_id"]),
     ("get_task", {"task_id": "openai:1234"}, ["task_id"]),
@@ -326,6 +347,19 @@ async def test_whole_numbers_written_as_floats_are_the_numbers_they_are(
     parameters = emulator.state.of(call="submit")[0].body["parameters"]
     assert parameters["duration"] == 5 and parameters["seed"] == 7
     assert isinstance(parameters["duration"], int) and isinstance(parameters["seed"], int)
+
+
+async def test_an_upper_case_scheme_is_a_url_like_any_other(
+    client: Client, emulator: RunningEmulator
+) -> None:
+    result = await client.call_tool(
+        "edit_video", {**EDIT_ARGS, "video_url": "HTTPS://Example.com/In.mp4", "wait_seconds": 0}
+    )
+
+    assert not result.is_error, text_of(result)
+    assert (
+        emulator.state.of(call="submit")[0].body["input"]["media"][0]["url"] == "https://Example.com/In.mp4"
+    )
 
 
 async def test_lists_sent_as_json_text_are_accepted(client: Client, emulator: RunningEmulator) -> None:

@@ -13,8 +13,16 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import unicodedata
+from urllib.parse import unquote
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# IPv6 ranges that carry an IPv4 address in their last 32 bits (RFC 6052 NAT64, RFC 4291
+# IPv4-compatible); 6to4, Teredo and IPv4-mapped are read by the ipaddress module itself.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+# Dots that IDNA treats as a full stop.
+DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 
 # Names that never leave the machine or the local network (RFC 6761, 6762, 8375).
 LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
@@ -37,15 +45,38 @@ def ip_literal(host: str) -> IpAddress | None:
 
 
 def is_public(address: IpAddress) -> bool:
-    """True for globally routable unicast addresses (not loopback, private, link-local...)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """True for globally routable unicast addresses (not loopback, private, link-local...),
+    including the IPv4 address an IPv6 one may carry (::ffff:127.0.0.1, 64:ff9b::7f00:1...)."""
+    inner = embedded_ipv4(address)
+    if inner is not None and not is_public(inner):
+        return False
+    if inner is not None and address in IPV4_COMPATIBLE:
+        return True  # ::a.b.c.d is deprecated and reserved, but means the public a.b.c.d
     return address.is_global and not address.is_multicast
+
+
+def embedded_ipv4(address: IpAddress) -> ipaddress.IPv4Address | None:
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped is not None or address.sixtofour is not None:
+        return address.ipv4_mapped or address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in NAT64 or (address in IPV4_COMPATIBLE and int(address) > 1):
+        return ipaddress.IPv4Address(address.packed[12:])
+    return None
+
+
+def normal_host(host: str) -> str:
+    """`host` as a URL parser reaches it: percent-decoded, Unicode-normalised (full-width and
+    circled characters become ASCII), lower-case, without the root's trailing dot."""
+    text = unicodedata.normalize("NFKC", unquote(host)).translate(DOTS)
+    return text.strip().rstrip(".").lower()
 
 
 def why_not_public(host: str) -> str | None:
     """Why a provider (or anyone outside this machine's network) cannot reach `host`; None if it can."""
-    name = host.strip().rstrip(".").lower()
+    name = normal_host(host)
     if name in LOCAL_NAMES or name.endswith(LOCAL_SUFFIXES):
         return "a name that only this machine or its local network knows"
     address = ip_literal(name)
@@ -55,8 +86,7 @@ def why_not_public(host: str) -> str | None:
 
 
 def _kind(address: IpAddress) -> str:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    address = embedded_ipv4(address) or address
     for kind in ("loopback", "link_local", "private", "multicast", "unspecified", "reserved"):
         if getattr(address, f"is_{kind}"):
             return kind.replace("_", "-")

@@ -13,6 +13,7 @@ from urllib.parse import quote, unquote
 import anyio
 from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 from mcp_types import CallToolResult, ListResourcesResult, PaginatedRequestParams, Resource, ToolAnnotations
 
 from wan_video_mcp import descriptions
@@ -57,7 +58,10 @@ async def open_runtime(
     redactor = settings.redactor()
     journal = await Journal.open(settings.journal_path, redactor)
     saver = VideoSaver(
-        settings.output_dir, settings.max_download_bytes, guard=LinkGuard(registry.base_urls())
+        settings.output_dir,
+        settings.max_download_bytes,
+        guard=LinkGuard(registry.base_urls()),
+        max_seconds=settings.download_timeout_seconds,
     )
     await saver.sweep_partials()  # left by a process that died mid-download
     try:
@@ -198,7 +202,9 @@ def _add_resources(server: WanServer) -> None:
         handle = f"{provider}:{unquote(task_id)}"  # ids are percent-encoded in the URI (see _task_resource)
         record = await ctx.request_context.lifespan_context.service.journal.get(handle)
         if record is None:
-            raise ValueError(f"No task {handle[:120]!r} in this server's journal.")
+            raise ResourceNotFoundError(
+                f"No task {handle[:120]!r} in this server's journal; wan://tasks/recent lists those it has."
+            )
         return json.dumps(_task_json(record), indent=2)
 
     del recent_tasks, task  # registered by the decorators

@@ -48,11 +48,14 @@ class VideoSaver:
         *,
         client: httpx2.AsyncClient | None = None,
         guard: LinkGuard | None = None,
+        max_seconds: float = 900.0,
         attempts: int = 3,
         backoff_seconds: float = 1.0,
     ) -> None:
         self.output_dir = output_dir
         self.max_bytes = max_bytes
+        # A host that trickles a byte a minute must not hold a download forever.
+        self.max_seconds = max_seconds
         self._client = client or build_download_client()
         self._guard = guard or LinkGuard()
         self._attempts = attempts
@@ -81,7 +84,14 @@ class VideoSaver:
                 if await anyio.Path(target).exists():
                     return target  # only this handle's download is ever renamed to this name
                 await anyio.Path(target.parent).mkdir(parents=True, exist_ok=True)
-                return await self._download_with_retries(url, target)
+                with anyio.fail_after(self.max_seconds):
+                    return await self._download_with_retries(url, target)
+            except TimeoutError:
+                await self.sweep_partials()
+                raise DownloadError(
+                    f"The download took longer than {self.max_seconds:g} s and was stopped "
+                    "(WAN_MCP_DOWNLOAD_TIMEOUT_SECONDS)."
+                ) from None
             except OSError as exc:
                 raise DownloadError(
                     f"Cannot write the video to {target.parent} ({exc.strerror or exc}); set "
@@ -121,7 +131,8 @@ class VideoSaver:
         except httpx2.TransportError as exc:
             raise _Retryable(f"{type(exc).__name__}: {exc}") from None
         finally:
-            await anyio.Path(temp).unlink(missing_ok=True)
+            with anyio.CancelScope(shield=True):  # a stopped download must not leave its file
+                await anyio.Path(temp).unlink(missing_ok=True)
 
     @asynccontextmanager
     async def _open(self, url: str) -> AsyncGenerator[httpx2.Response]:

@@ -1,30 +1,51 @@
 """Keys out of everything: provider answers, tool results, the journal and the log.
 
-A provider may echo the key in any spelling: as sent, JSON-escaped
-(`"\\u0073k-..."`) or percent-encoded in a URL. Raw bytes are scrubbed as they
-arrive, and every string is scrubbed again after decoding, at each place text
-leaves this server (a result, a journal row, a log line).
+A provider may echo the key in any common spelling: as sent, JSON-escaped
+(`"\\u0073k-..."`, also in bodies that are not valid JSON), percent-encoded (once or
+twice), as HTML entities, or in base64. Raw bytes are scrubbed as they arrive, and
+every string is scrubbed again, decoded, at each place text leaves this server (a
+result, a journal row, a log line).
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import json
+import re
+from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import unquote
 
 MASK = "[redacted]"
+ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})|\\+x([0-9a-fA-F]{2})")
+# Decoding rounds: enough for a key escaped twice over in mixed ways.
+ROUNDS = 4
+
+
+def _unescape(text: str) -> str:
+    return ESCAPE.sub(lambda match: chr(int(match.group(1) or match.group(2), 16)), text)
+
+
+DECODERS: tuple[Callable[[str], str], ...] = (unquote, html.unescape, _unescape)
 
 
 class Redactor:
     def __init__(self, secrets: list[str]) -> None:
         # Longest first, so a key that contains another is masked whole.
         self._secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
+        self._base64 = [form for secret in self._secrets for form in _base64_forms(secret)]
 
     def text(self, value: str) -> str:
-        for secret in self._secrets:
-            value = value.replace(secret, MASK)
-        if "%" in value and self._holds_secret(unquote(value)):
-            return self.text(unquote(value))  # only a hostile answer spells a key this way
+        value = self._mask(value)
+        if not self._secrets or not any(mark in value for mark in ("%", "&", "\\")):
+            return value
+        decoded = value
+        for _ in range(ROUNDS):
+            for decode in DECODERS:
+                decoded = decode(decoded)
+            if self._holds_secret(decoded):
+                return self._mask(decoded)  # only a hostile answer spells a key this way
         return value
 
     def deep(self, value: Any) -> Any:
@@ -41,17 +62,36 @@ class Redactor:
         return value
 
     def body(self, data: bytes) -> bytes:
-        """A response body scrubbed as bytes and, when it is JSON, after decoding too."""
+        """A response body scrubbed as bytes and as decoded text (JSON or not)."""
         for secret in self._secrets:
             data = data.replace(secret.encode(), MASK.encode())
-        if not self._secrets or (b"\\u" not in data and b"%" not in data):
+        if not self._secrets:
             return data
         try:
             decoded = json.loads(data)
         except ValueError:
-            return data
+            text = data.decode("utf-8", errors="replace")
+            scrubbed_text = self.text(text)
+            return data if scrubbed_text == text else scrubbed_text.encode()
         scrubbed = self.deep(decoded)
         return data if scrubbed == decoded else json.dumps(scrubbed).encode()
 
+    def _mask(self, value: str) -> str:
+        for secret in (*self._secrets, *self._base64):
+            value = value.replace(secret, MASK)
+        return value
+
     def _holds_secret(self, value: str) -> bool:
         return any(secret in value for secret in self._secrets)
+
+
+def _base64_forms(secret: str) -> list[str]:
+    """The part of `secret`'s base64 that stays the same wherever it sits in a longer text
+    (one form per alignment), long enough not to match by chance."""
+    forms: list[str] = []
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + secret.encode()).decode()
+        stable = encoded[4 if offset else 0 : -4]  # drop the blocks that mix in neighbours
+        if len(stable) >= 12:
+            forms.append(stable)
+    return forms

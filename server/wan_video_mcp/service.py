@@ -18,6 +18,7 @@ from wan_video_mcp.errors import (
     SubmitOutcomeUnknown,
     TaskNotFound,
     UnknownTaskStatus,
+    WanError,
 )
 from wan_video_mcp.journal import Claim, Journal, JournalRecord, fingerprint
 from wan_video_mcp.locks import KeyedLocks
@@ -30,7 +31,13 @@ from wan_video_mcp.providers import (
     RequestNotSent,
     RequestOutcomeUnknown,
 )
-from wan_video_mcp.providers.base import SubmitAccepted, SubmitAnswer, SubmitRefused, SubmitUnclear
+from wan_video_mcp.providers.base import (
+    UNREADABLE,
+    SubmitAccepted,
+    SubmitAnswer,
+    SubmitRefused,
+    SubmitUnclear,
+)
 from wan_video_mcp.results import LiveFacts, task_result
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.tasks import TaskHandle, TaskResult, TaskSnapshot, TaskState, utc_now
@@ -95,12 +102,13 @@ class VideoService:
         facts = LiveFacts(notes=args.notes())
         if (note := self.registry.why_not_default(args, adapter)) is not None:
             facts.notes.append(note)
-        key = fingerprint(args.tool, adapter.name, args.model, args.request_params())
+        # Identical = the same request body: a default spelled out is the same request.
+        key = fingerprint(args.tool, adapter.name, args.model, request.json or {})
         log.debug("submitting %s to %s: %s", args.tool, adapter.label, args.request_params())
         # In this process the lock makes identical calls wait for one submit; across
         # processes the journal's claim does (see _claim). Waiting happens outside both.
         async with self._submit_locks.hold(key):
-            claim = await self._claim(adapter, args, deadline)
+            claim = await self._claim(adapter, args, request, deadline)
             handle = None if claim.row is None else await self._submit_new(adapter, request, claim.row)
         if claim.existing is not None:
             return await self._reuse(adapter, claim.existing, deadline, progress, facts)
@@ -109,25 +117,28 @@ class VideoService:
             return task_result(await self._row(claim.row), facts)
         return await self._follow(adapter, handle, deadline, progress, facts, poll_now=False)
 
-    async def _claim(self, adapter: ProviderAdapter, args: GeneratingArgs, deadline: float) -> Claim:
+    async def _claim(
+        self, adapter: ProviderAdapter, args: GeneratingArgs, request: HttpRequest, deadline: float
+    ) -> Claim:
         """A new row to submit, or the identical submission to return instead.
 
         An identical submit in flight in another process is waited for; if the provider
         refused it, nothing was created and this call claims its own row."""
         window = None if args.force_new else timedelta(seconds=self.settings.dedupe_window_seconds)
-        lease = timedelta(seconds=self._transport.total_seconds + LEASE_MARGIN)
-        params = args.request_params()
-        claim = await self.journal.claim(
-            args.tool, adapter.name, args.model, params, reuse_window=window, lease=lease
+        claim = partial(
+            self.journal.claim,
+            args.tool,
+            adapter.name,
+            args.model,
+            args.request_params(),
+            lease=timedelta(seconds=self._transport.total_seconds + LEASE_MARGIN),
+            identity=request.json or {},
         )
-        if claim.existing is None or claim.existing.state != "submitting":
-            return claim
-        settled = await self._await_claim(claim.existing, deadline)
-        if settled.state != "rejected":
-            return Claim(existing=settled)
-        return await self.journal.claim(
-            args.tool, adapter.name, args.model, params, reuse_window=None, lease=lease
-        )
+        found = await claim(reuse_window=window)
+        if found.existing is None or found.existing.state != "submitting":
+            return found
+        settled = await self._await_claim(found.existing, deadline)
+        return Claim(existing=settled) if settled.state != "rejected" else await claim(reuse_window=None)
 
     async def _await_claim(self, record: JournalRecord, deadline: float) -> JournalRecord:
         """Wait while another live process submits this identical request (its answer comes
@@ -146,7 +157,15 @@ class VideoService:
         # if the client cancels the call meanwhile.
         handle: TaskHandle | None = None
         with anyio.CancelScope(shield=True):
-            handle = await self._submit(adapter, request, row)
+            try:
+                handle = await self._submit(adapter, request, row)
+            except WanError:
+                raise  # journaled already, as refused
+            except Exception as exc:
+                # Whatever went wrong after sending, the claim must not stay "submitting",
+                # and the caller gets the unknown outcome, not a bare error.
+                log.exception("recording the submit to %s failed", adapter.label)
+                await self.journal.mark_unknown(row, f"An internal error followed the submit ({exc!r:.200})")
         return handle
 
     async def get_task(
@@ -164,9 +183,13 @@ class VideoService:
             raise ConfigurationError(
                 f"Task {handle} belongs to {adapter.label}, which has no API key here. {adapter.key_hint()}"
             )
-        if record is None:
-            await self.journal.adopt(str(handle), handle.provider)
-        return await self._follow(adapter, handle, deadline, progress, LiveFacts(), poll_now=True)
+        if record is not None:
+            return await self._follow(adapter, handle, deadline, progress, LiveFacts(), poll_now=True)
+        await self.journal.adopt(str(handle), handle.provider)
+        result = await self._follow(adapter, handle, deadline, progress, LiveFacts(), poll_now=True)
+        if result.status == "expired":  # a typo or a long-gone task: nothing worth keeping
+            await self.journal.forget_adopted(str(handle))
+        return result
 
     def _deadline(self, wait_seconds: float | None) -> float:
         budget = self.settings.wait_seconds if wait_seconds is None else wait_seconds
@@ -195,7 +218,9 @@ class VideoService:
         match answer:
             case SubmitAccepted(task_id=task_id):
                 handle = TaskHandle(adapter.name, task_id)
-                await self.journal.mark_submitted(row, str(handle))
+                if not await self.journal.mark_submitted(row, str(handle)):
+                    log.warning("%s answered a submit with the known task id %s", adapter.label, handle)
+                    return None
                 log.info("submitted %s", handle)
                 return handle
             case SubmitRefused(error=error):
@@ -295,6 +320,11 @@ class VideoService:
             if response.ok:
                 return adapter.parse_poll(response)
             raise adapter.error_for(response, "poll")
+        except UNREADABLE as exc:
+            log.warning("unreadable answer from %s for %s", adapter.label, handle, exc_info=True)
+            raise ProviderUnavailable(
+                adapter.label, f"unreadable answer ({type(exc).__name__})", code="unreadable"
+            ) from None
         except TaskNotFound as gone:
             return TaskSnapshot(
                 state=TaskState.EXPIRED, raw_status=f"HTTP {response.status}", error_message=gone.message

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     output_dir: Path = Field(default_factory=_default_output_dir, validation_alias=_env("WAN_MCP_OUTPUT_DIR"))
     download: bool = Field(True, validation_alias=_env("WAN_MCP_DOWNLOAD"))
     max_download_mb: float = Field(512.0, gt=0, validation_alias=_env("WAN_MCP_MAX_DOWNLOAD_MB"))
+    download_timeout_seconds: float = Field(
+        900.0, gt=0, validation_alias=_env("WAN_MCP_DOWNLOAD_TIMEOUT_SECONDS")
+    )
     dedupe_window_seconds: float = Field(3600.0, ge=0, validation_alias=_env("WAN_MCP_DEDUPE_WINDOW_SECONDS"))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("WAN_MCP_LOG_LEVEL")

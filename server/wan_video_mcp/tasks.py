@@ -48,8 +48,11 @@ class TaskHandle:
     def parse(cls, text: str) -> TaskHandle:
         """The shape `<provider>:<id>`; each provider's own id rules are checked by its adapter."""
         provider, sep, task_id = text.strip().partition(":")
-        if not sep or not task_id or provider not in PROVIDER_NAMES:
-            raise bad_handle(text, "is not a task handle")
+        provider, task_id = provider.strip().lower(), task_id.strip()
+        if not sep or not task_id:
+            raise bad_handle(text, 'is not a task handle shaped "<provider>:<id>"')
+        if provider not in PROVIDER_NAMES:
+            raise bad_handle(text, f"names no provider this server knows ({', '.join(PROVIDER_NAMES)})")
         return cls(provider, task_id)  # pyright: ignore[reportArgumentType]  # checked just above
 
 
@@ -134,9 +137,17 @@ def expiry_of(url: str, finished_at: datetime | None) -> datetime:
     query = parse_qs(urlsplit(url).query)
     for name in ("Expires", "expires", "X-Expires"):
         values = query.get(name)
-        if values and values[0].isdigit():
-            return datetime.fromtimestamp(int(values[0]), tz=UTC)
+        if values and values[0].isdigit() and (moment := from_epoch(int(values[0]))) is not None:
+            return moment
     return (finished_at or datetime.now(UTC)) + RESULT_LIFETIME
+
+
+def from_epoch(seconds: float) -> datetime | None:
+    """A provider's epoch timestamp, or None when it is no date at all (too large, negative...)."""
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def utc_now() -> datetime:

@@ -13,7 +13,7 @@ from typing import Any
 
 import anyio
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from wan_video_mcp.emulator.state import (
@@ -121,6 +121,8 @@ async def generic_fault(fault: Fault) -> Response | None:
         return CutOffResponse(b'{"output": {"task_id": "', declared=400)
     if fault.kind == "huge":
         return StreamingResponse(_endless_json(), media_type="application/json")
+    if fault.kind == "text":
+        return PlainTextResponse(fault.message or "Bad Gateway", status_code=fault.status or 502)
     return None
 
 

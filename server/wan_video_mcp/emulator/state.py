@@ -15,7 +15,8 @@ CallKind = Literal["submit", "poll", "check", "download"]
 TaskPhase = Literal["queued", "running", "succeeded", "failed", "canceled", "expired"]
 # Provider-rendered kinds: auth, balance, rate_limit, moderation, invalid, server_error, not_found.
 # Wire-level kinds, the same everywhere: slow (answer after `delay`), garbled, drop (cut off
-# mid-answer), huge (a 200 answer far larger than any API answer).
+# mid-answer), huge (a 200 answer far larger than any API answer), text (`message` as a plain
+# text body, as a gateway's error page would be, with `status` or 502).
 # Download-only kinds: truncate (cut the file off halfway), oversize (an enormous file),
 # redirect (a 302 to `location`, or to the same link again), stall (half the file, then a
 # pause of `delay` seconds before the rest).
@@ -37,6 +38,7 @@ FaultKind = Literal[
     "huge",
     "redirect",
     "stall",
+    "text",
 ]
 DAY = 86400.0
 

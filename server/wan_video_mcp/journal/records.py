@@ -69,7 +69,7 @@ class Claim:
     existing: JournalRecord | None = None  # an identical submission to return instead
 
 
-def fingerprint(tool: str, provider: str, model: str, params: dict[str, Any]) -> str:
-    """Same tool, provider, model and parameters => same fingerprint."""
-    canonical = json.dumps([tool, provider, model, params], sort_keys=True, separators=(",", ":"))
+def fingerprint(tool: str, provider: str, model: str, identity: dict[str, Any]) -> str:
+    """Same tool, provider, model and request => same fingerprint."""
+    canonical = json.dumps([tool, provider, model, identity], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

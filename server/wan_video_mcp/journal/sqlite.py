@@ -68,6 +68,8 @@ MIGRATIONS = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# How long a write waits for another process's transaction (a migration, a claim).
+BUSY_SECONDS = 30.0
 REUSABLE_STATES = "('submitting', 'submit_unknown', 'queued', 'running', 'succeeded')"
 
 
@@ -83,10 +85,7 @@ class Journal:
         try:
             journal = cls(await anyio.to_thread.run_sync(_connect, path), redactor or Redactor([]))
         except (OSError, sqlite3.Error) as exc:
-            raise ConfigurationError(
-                f"Cannot open the task journal at {path} ({exc}). Set WAN_MCP_DATA_DIR to a folder this "
-                "server can write to."
-            ) from None
+            raise ConfigurationError(_unusable(path, exc)) from None
         await journal._run(_settle_all)  # claims of processes that died since the last start
         return journal
 
@@ -105,16 +104,20 @@ class Journal:
         *,
         reuse_window: timedelta | None,
         lease: timedelta,
+        identity: dict[str, Any] | None = None,
     ) -> Claim:
         """An identical submission to return (unless `reuse_window` is None), or a new row owned
-        by this process for `lease`, decided in one transaction that all processes respect."""
+        by this process for `lease`, decided in one transaction that all processes respect.
+
+        `params` is what the caller set (kept for people to read); `identity` (default: `params`)
+        is what makes two submissions the same: the request body, in which defaults are spelled out."""
         now = utc_now()
         row = {
             "tool": tool,
             "provider": provider,
             "model": model,
             "params_json": json.dumps(self._redactor.deep(params), sort_keys=True),
-            "fingerprint": fingerprint(tool, provider, model, params),
+            "fingerprint": fingerprint(tool, provider, model, params if identity is None else identity),
             "state": "submitting",
             "submitted_at": now.isoformat(),
             "updated_at": now.isoformat(),
@@ -145,9 +148,17 @@ class Journal:
         }
         await self._run(partial(_insert, row=row, or_ignore=True))
 
-    async def mark_submitted(self, row_id: int, handle: str) -> None:
-        # Unconditional: even a claim another process wrongly judged abandoned gets its real task.
-        await self._update_row(row_id, handle=handle, state="queued")
+    async def forget_adopted(self, handle: str) -> None:
+        """Drop an adopted handle's record when the provider does not know it either."""
+        sql = "DELETE FROM tasks WHERE handle = ? AND tool = 'unknown' AND state = 'expired'"
+        await self._run(lambda db: db.execute(sql, (handle,)))
+
+    async def mark_submitted(self, row_id: int, handle: str) -> bool:
+        """Give the row its task handle; False when another submission already holds that handle
+        (the provider answered with an earlier task's id), in which case the row says so."""
+        # Unconditional on state: even a claim another process wrongly judged abandoned gets
+        # its real task.
+        return await self._run(partial(_mark_submitted, row_id=row_id, handle=handle))
 
     async def mark_rejected(self, row_id: int, message: str) -> None:
         await self._update_row(row_id, state="rejected", error_message=message)
@@ -209,28 +220,41 @@ class Journal:
 
 def _connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10.0)
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=BUSY_SECONDS)
     db.row_factory = sqlite3.Row
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=FULL")
-    db.execute("PRAGMA busy_timeout=10000")
-    _migrate(db, path)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        _migrate(db, path)
+    except BaseException:
+        db.close()
+        raise
     # Prompts and media URLs are private to the user.
     os.chmod(path, 0o600)
     return db
 
 
+def _unusable(path: Path, exc: Exception) -> str:
+    problem = f"Cannot open the task journal at {path} ({exc})."
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return f"{problem} Another wan-video-mcp held it too long; start this one again."
+    return f"{problem} Set WAN_MCP_DATA_DIR to a folder this server can write to."
+
+
 def _migrate(db: sqlite3.Connection, path: Path) -> None:
-    version = int(db.execute("PRAGMA user_version").fetchone()[0])
-    if version > SCHEMA_VERSION:
-        db.close()
-        raise ConfigurationError(
-            f"The journal {path} was written by a newer wan-video-mcp (schema {version}, this one knows "
-            f"{SCHEMA_VERSION}). Upgrade wan-video-mcp, or set WAN_MCP_DATA_DIR to another folder."
-        )
-    for number in range(version, SCHEMA_VERSION):
-        # executescript commits first; the explicit transaction makes each step all-or-nothing.
-        db.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[number]} PRAGMA user_version = {number + 1}; COMMIT;")
+    # Version check and every step in one write transaction: servers starting together
+    # on a new (or older) journal wait for each other instead of migrating twice.
+    with _transaction(db):
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise ConfigurationError(
+                f"The journal {path} was written by a newer wan-video-mcp (schema {version}, this one "
+                f"knows {SCHEMA_VERSION}). Upgrade wan-video-mcp, or set WAN_MCP_DATA_DIR to another folder."
+            )
+        for number in range(version, SCHEMA_VERSION):
+            for statement in filter(str.strip, MIGRATIONS[number].split(";")):
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 @contextmanager
@@ -249,6 +273,23 @@ def _claim(db: sqlite3.Connection, row: dict[str, Any], window: timedelta | None
     with _transaction(db):
         existing = None if window is None else _reusable(db, row["fingerprint"], window)
         return Claim(existing=existing) if existing else Claim(row=_insert(db, row))
+
+
+def _mark_submitted(db: sqlite3.Connection, row_id: int, handle: str) -> bool:
+    with _transaction(db):
+        holder = db.execute("SELECT id, tool FROM tasks WHERE handle = ?", (handle,)).fetchone()
+        if holder is not None and holder["tool"] == "unknown":
+            # A placeholder from get_task (adopted before this submit was answered): ours now.
+            db.execute("DELETE FROM tasks WHERE id = ?", (holder["id"],))
+        elif holder is not None and holder["id"] != row_id:
+            message = (
+                f"The provider answered with task id {handle}, which an earlier submission already has; "
+                "it may have returned that task instead of creating a new one. Check it with get_task"
+            )
+            _update(db, ("id", row_id), {"state": "submit_unknown", "error_message": message})
+            return False
+        _update(db, ("id", row_id), {"handle": handle, "state": "queued"})
+        return True
 
 
 def _reusable(db: sqlite3.Connection, fingerprint_: str, window: timedelta) -> JournalRecord | None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import Annotated, Any, ClassVar, Literal, get_origin
 from urllib.parse import urlsplit
@@ -18,15 +19,40 @@ ModelName = Literal["wan2.7-r2v", "wan2.7-videoedit", "wan2.1-vace-plus"]
 ToolName = Literal["generate_reference_video", "edit_video", "vace_edit"]
 
 MAX_SEED = 2147483647
-URL_PATTERN = r"^(https?|oss)://\S+$"
+# Schemes in any case (RFC 3986); the validator writes them lower-case.
+URL_PATTERN = r"^([Hh][Tt][Tt][Pp][Ss]?|[Oo][Ss][Ss])://\S+$"
 OSS_PREFIX = "oss://"
+URL_SHAPE = "must be a public http(s):// URL with no spaces (or a DashScope oss:// upload)"
+# Control characters other than tab and newlines: nothing a prompt means, and a way to
+# smuggle text past a provider's filters.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _meaningful_text(text: str) -> str:
+    if not text.strip():
+        raise PydanticCustomError("blank_text", "is only white space; write what you mean")
+    if CONTROL_CHARACTERS.search(text):
+        raise PydanticCustomError(
+            "control_character", "contains a control character (such as NUL); remove it"
+        )
+    return text
 
 
 def _reachable_by_the_provider(url: str) -> str:
     """The provider downloads media URLs itself: refuse what it cannot reach or should not see."""
+    if url.lstrip().startswith("["):
+        raise PydanticCustomError("url_list", "is a list written as text; this parameter takes one URL")
+    if not re.match(URL_PATTERN, url):
+        raise PydanticCustomError("url_shape", URL_SHAPE)
+    scheme, _, rest = url.partition("://")
+    url = f"{scheme.lower()}://{rest}"
     if url.startswith(OSS_PREFIX):
         return url
     parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018  (reading it validates it)
+    except ValueError:
+        raise PydanticCustomError("url_port", "has an invalid port; give a port from 1 to 65535") from None
     if "@" in parts.netloc:
         raise PydanticCustomError(
             "url_credentials",
@@ -96,8 +122,9 @@ PromptExtend = Annotated[
     ),
 ]
 Watermark = Annotated[bool, Field(description='Add the "AI generated" watermark to the corner of the video.')]
+Text = Annotated[str, AfterValidator(_meaningful_text)]
 NegativePrompt = Annotated[
-    str | None,
+    Text | None,
     Field(min_length=1, max_length=500, description="What the video must not show, up to 500 characters."),
 ]
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from wan_video_mcp.errors import InvalidArguments, InvalidRequest
-from wan_video_mcp.params.common import URL_PATTERN
+from wan_video_mcp.params.common import URL_PATTERN, URL_SHAPE
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -84,7 +84,7 @@ def _message(error: ErrorDetails) -> str:
     if error["type"] == "string_pattern_mismatch":
         pattern = str((error.get("ctx") or {}).get("pattern", ""))
         if pattern == URL_PATTERN:
-            return "must be a public http(s):// URL with no spaces (or a DashScope oss:// upload)"
+            return URL_SHAPE
         if "Image|Video" in pattern:
             return 'must name a subject as "Image N" or "Video N"'
     return error["msg"]

@@ -17,6 +17,7 @@ from wan_video_mcp.params.common import (
     Ratio,
     Resolution,
     Seed,
+    Text,
     ToolArguments,
     ToolName,
     Watermark,
@@ -34,7 +35,7 @@ class ReferenceVideoArgs(ToolArguments):
     tool: ClassVar[ToolName] = "generate_reference_video"
     model: ClassVar[ModelName] = "wan2.7-r2v"
 
-    prompt: str = Field(
+    prompt: Text = Field(
         min_length=1,
         max_length=5000,
         description=(

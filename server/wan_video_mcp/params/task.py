@@ -8,10 +8,11 @@ from wan_video_mcp.params.common import StrictArguments
 
 
 class GetTaskArgs(StrictArguments):
+    # No pattern here: a handle with stray spaces or a capitalised provider is read kindly,
+    # and a wrong one gets an explanation rather than a regular expression (tasks.TaskHandle).
     task_id: str = Field(
         min_length=3,
         max_length=300,
-        pattern=r"^(dashscope|apiyi|modellix|aimlapi):\S+$",
         description=(
             'The task handle a generating tool returned, "<provider>:<provider task id>", e.g. '
             '"dashscope:0385dc79-5ff8-4d82-bcb6-4d8e1a2b3c4d". Works across restarts and server replicas.'

@@ -19,6 +19,7 @@ from wan_video_mcp.params.common import (
     ModelName,
     PromptExtend,
     Seed,
+    Text,
     ToolArguments,
     ToolName,
 )
@@ -60,7 +61,7 @@ class VaceEditArgs(ToolArguments):
             "always a 5 s silent 30 fps video of about 720P."
         ),
     )
-    prompt: str = Field(
+    prompt: Text = Field(
         min_length=1,
         max_length=800,
         description="What the video should show or how to change it, 1-800 characters (English or Chinese).",

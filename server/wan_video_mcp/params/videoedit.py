@@ -14,6 +14,7 @@ from wan_video_mcp.params.common import (
     Ratio,
     Resolution,
     Seed,
+    Text,
     ToolArguments,
     ToolName,
     Watermark,
@@ -33,7 +34,7 @@ class EditVideoArgs(ToolArguments):
             "at most 100 MB."
         ),
     )
-    prompt: str | None = Field(
+    prompt: Text | None = Field(
         None,
         min_length=1,
         max_length=5000,

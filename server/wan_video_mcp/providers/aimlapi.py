@@ -72,6 +72,7 @@ class AimlApiAdapter(ProviderAdapter):
     # Its ids are UUIDs (some of its other models add ":<model path>"); the id travels as a
     # query parameter, never as a path segment.
     task_id_pattern: ClassVar[re.Pattern[str]] = re.compile(r"(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.:/-]{0,255}")
+    task_id_rule: ClassVar[str] = "letters, digits and '-' '_' '.' ':' '/' (no '..'), at most 256 characters"
     # [doc] 400 validation, 401 key, 403 out of credits, 429 rate limit.
     refusal_statuses: ClassVar[frozenset[int]] = frozenset({400, 401, 403, 429})
 

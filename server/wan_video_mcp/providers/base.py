@@ -27,6 +27,9 @@ BodyT = TypeVar("BodyT", bound=BaseModel)
 # The ids DashScope, APIYI and Modellix issue (UUIDs, "task-…"): letters, digits, - and _,
 # so an id is always one plain URL path segment and one plain file name.
 PATH_SAFE_TASK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+# What reading a hostile or broken answer may raise besides our own errors (a date past
+# the year 9999, a number where text was expected...): an unreadable answer, never a crash.
+UNREADABLE = (ValueError, TypeError, OverflowError, OSError, KeyError, AttributeError)
 # A refusal by HTTP's own meaning, whoever sends it: the request was not processed.
 HTTP_REFUSALS = frozenset({404, 405, 413, 414, 415, 422, 431})
 
@@ -95,6 +98,7 @@ class ProviderAdapter(ABC):
     poll_interval: ClassVar[float]
     # Every id the provider answers with and every handle a caller passes must match.
     task_id_pattern: ClassVar[re.Pattern[str]] = PATH_SAFE_TASK_ID
+    task_id_rule: ClassVar[str] = "letters, digits, '-' and '_', at most 128 characters"
     # HTTP statuses this provider documents as "request refused" on a submit; anything
     # else that is not a 2xx (5xx, gateway errors, 408) may come after a job was created.
     refusal_statuses: ClassVar[frozenset[int]]
@@ -135,6 +139,8 @@ class ProviderAdapter(ABC):
             task_id = self.parse_submitted(response)
         except WanError as exc:
             return SubmitUnclear(f"{self.label} answered the submit unreadably ({exc.message})")
+        except UNREADABLE as exc:
+            return SubmitUnclear(f"{self.label} answered the submit unreadably ({type(exc).__name__})")
         if not self.valid_task_id(task_id):
             return SubmitUnclear(
                 f"{self.label} answered the submit with an unusable task id {task_id[:80]!r}"

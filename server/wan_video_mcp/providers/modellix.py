@@ -21,7 +21,7 @@ from wan_video_mcp.providers.dashscope import status_to_state
 from wan_video_mcp.providers.dashscope_body import VACE_INPUT_FIELDS, VACE_PARAMETER_FIELDS
 from wan_video_mcp.providers.errormap import build_error, kind_from_status, retry_after_seconds
 from wan_video_mcp.settings import Settings
-from wan_video_mcp.tasks import TaskSnapshot, TaskState, expiry_of
+from wan_video_mcp.tasks import TaskSnapshot, TaskState, expiry_of, from_epoch
 
 STATES = {
     "pending": TaskState.QUEUED,
@@ -231,7 +231,7 @@ def _failure(data: ModellixData, envelope_message: str | None) -> tuple[str | No
 
 def _parse_time(value: Any) -> datetime | None:
     if isinstance(value, int | float):
-        return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, tz=UTC)
+        return from_epoch(value / 1000 if value > 1e11 else value)
     if isinstance(value, str) and value:
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -40,9 +40,7 @@ class ProviderRegistry:
         handle = TaskHandle.parse(text)
         adapter = self._adapters[handle.provider]
         if not adapter.valid_task_id(handle.task_id):
-            raise bad_handle(
-                text, f"does not hold a valid {adapter.label} task id (letters, digits, '-' and '_')"
-            )
+            raise bad_handle(text, f"does not hold a valid {adapter.label} task id ({adapter.task_id_rule})")
         return handle
 
     def offering(self, model: ModelName) -> list[ProviderName]:

@@ -57,6 +57,35 @@ async def test_two_processes_on_one_journal_submit_an_identical_request_once(
             assert sorted(result["reused"] for result in results) == [False, True]
 
 
+async def test_callers_waiting_on_a_refused_submit_submit_once_after_it(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    # The first process's submit is refused after 2 s; two others wait for it meanwhile.
+    emulator.state.inject("dashscope", "submit", Fault("rate_limit", delay=2.0, retry_after=1))
+    env = emulator_env(emulator, tmp_path)
+    async with (
+        Client(stdio_server(env)) as one,
+        Client(stdio_server(env)) as two,
+        Client(stdio_server(env)) as three,
+    ):
+        results: list[dict[str, Any]] = []
+        args = R2V_ARGS  # the quick budget these anonymous clients get covers the 2 s wait
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(refused_call, one, args)
+            await wait_until(lambda: emulator.state.count(call="submit") == 1)
+            tg.start_soon(call_into, two, args, results)
+            tg.start_soon(call_into, three, args, results)
+
+    assert emulator.state.count(call="submit") == 2, "one refused submit, then exactly one more"
+    assert len(emulator.state.tasks) == 1
+    assert results[0]["task_id"] == results[1]["task_id"]
+
+
+async def refused_call(client: Client, arguments: dict[str, Any]) -> None:
+    result = await client.call_tool("generate_reference_video", arguments)
+    assert result.is_error and "rate-limiting" in text_of(result)
+
+
 async def test_a_claim_whose_process_was_killed_is_an_unknown_outcome_at_once(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:

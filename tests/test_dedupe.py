@@ -11,7 +11,7 @@ import anyio
 import pytest
 from mcp import Client
 
-from conftest import EDIT_ARGS, R2V_ARGS, emulator_settings, text_of
+from conftest import EDIT_ARGS, R2V_ARGS, VACE_ARGS, emulator_settings, text_of
 from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import Fault, RunningEmulator, TaskScript
 from wan_video_mcp.settings import Settings
@@ -57,6 +57,32 @@ async def test_a_default_spelled_out_is_the_same_request(client: Client, emulato
         assert (result.structured_content or {})["task_id"] == task_id and (result.structured_content or {})[
             "reused"
         ]
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "spelled"),
+    [
+        ("edit_video", EDIT_ARGS, {"audio_setting": "auto", "resolution": "1080P"}),
+        (
+            "vace_edit",
+            {
+                "function": "video_repainting",
+                "prompt": "x",
+                "video_url": "https://e.com/v.mp4",
+                "control_condition": "depth",
+            },
+            {"strength": 1.0, "prompt_extend": True},
+        ),
+        ("vace_edit", {**VACE_ARGS, "provider": "modellix"}, {"prompt_extend": True, "size": "1280*720"}),
+    ],
+)
+async def test_defaults_left_out_of_the_body_are_the_same_request_too(
+    client: Client, emulator: RunningEmulator, tool: str, arguments: dict[str, Any], spelled: dict[str, Any]
+) -> None:
+    await client.call_tool(tool, {**arguments, "wait_seconds": 0})
+    again = await client.call_tool(tool, {**arguments, **spelled, "wait_seconds": 0})
+
+    assert emulator.state.count(call="submit") == 1 and (again.structured_content or {})["reused"]
 
 
 async def test_force_new_pays_for_a_second_job(client: Client, emulator: RunningEmulator) -> None:

@@ -8,6 +8,7 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -25,6 +26,7 @@ from wan_video_mcp.emulator import EmulatorOptions, EmulatorState, Fault, Runnin
 from wan_video_mcp.errors import DownloadError
 from wan_video_mcp.linkguard import LinkGuard
 from wan_video_mcp.providers import HttpResponse
+from wan_video_mcp.providers.dashscope import DashScopeAdapter
 from wan_video_mcp.providers.modellix import ModellixAdapter
 from wan_video_mcp.settings import Settings
 
@@ -128,10 +130,7 @@ async def test_an_unknown_status_keeps_the_handle_and_says_how_to_go_on(
         assert not answer.is_error, text_of(answer)
         assert structured["task_id"].startswith(f"{provider}:") and structured["done"] is False
         assert structured["provider_status"] == "WEIRD_NEW_STATE"
-        assert structured["continue_with"] == {
-            "tool": "get_task",
-            "arguments": {"task_id": structured["task_id"]},
-        }
+        assert structured["continue_with"]["arguments"] == {"task_id": structured["task_id"]}
         assert "WEIRD_NEW_STATE" in text_of(answer) and "may be fine" in text_of(answer)
         assert "call get_task with" in text_of(answer)
 
@@ -300,6 +299,52 @@ async def test_a_finish_time_past_any_calendar_is_no_crash(settings: Settings) -
     snapshot = ModellixAdapter(settings).parse_poll(HttpResponse(200, {}, json.dumps(body).encode()))
 
     assert snapshot.video_expires_at is not None and snapshot.video_expires_at.year < 3000
+
+
+async def test_many_lookups_of_unknown_handles_at_once_are_all_answered(
+    client: Client, settings: Settings
+) -> None:
+    answers: list[Any] = []
+
+    async def look(number: int) -> None:
+        answers.append(await client.call_tool("get_task", {"task_id": f"dashscope:typo-{number % 2}"}))
+
+    async with anyio.create_task_group() as tg:
+        for number in range(6):
+            tg.start_soon(look, number)
+
+    assert all((answer.structured_content or {}).get("status") == "expired" for answer in answers), [
+        text_of(answer) for answer in answers
+    ]
+    assert journal_rows(settings) == []
+
+
+@pytest.mark.parametrize(
+    ("provider", "end_time"), [("dashscope", "9999-12-31 23:59:59.000"), ("modellix", "9999-12-31T23:59:59Z")]
+)
+async def test_a_finish_at_the_end_of_the_calendar_still_finishes(
+    settings: Settings, provider: str, end_time: str
+) -> None:
+    if provider == "dashscope":
+        body: dict[str, Any] = {
+            "output": {
+                "task_status": "SUCCEEDED",
+                "video_url": "https://cdn.example.com/v.mp4",
+                "end_time": end_time,
+            }
+        }
+        adapter: Any = DashScopeAdapter(settings)
+    else:
+        result = {
+            "resources": [{"url": "https://cdn.example.com/v.mp4", "type": "video"}],
+            "extensions": {"end_time": end_time},
+        }
+        body = {"code": 0, "data": {"status": "success", "result": result}}
+        adapter = ModellixAdapter(settings)
+
+    snapshot = adapter.parse_poll(HttpResponse(200, {}, json.dumps(body).encode()))
+
+    assert snapshot.state.value == "succeeded" and snapshot.video_expires_at is not None
 
 
 async def test_a_typo_in_a_handle_leaves_no_record(client: Client, settings: Settings) -> None:

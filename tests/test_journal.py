@@ -17,7 +17,7 @@ from mcp import Client
 from conftest import R2V_ARGS
 from wan_video_mcp.emulator import RunningEmulator
 from wan_video_mcp.errors import ConfigurationError
-from wan_video_mcp.journal import MIGRATIONS, SCHEMA_VERSION, Journal
+from wan_video_mcp.journal import MIGRATIONS, SCHEMA_VERSION, Journal, fingerprint
 from wan_video_mcp.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -141,6 +141,25 @@ def test_a_kill_9_mid_write_leaves_a_consistent_journal(tmp_path: Path) -> None:
     db.close()
     assert count >= 20
     assert torn <= 1, "at most the one row being written when the kill came may lack its handle"
+
+
+async def test_a_request_journaled_before_an_upgrade_is_still_found(
+    client: Client, settings: Settings
+) -> None:
+    # Rows before schema 3 were fingerprinted from the parameters the caller set.
+    first = await client.call_tool("generate_reference_video", {**R2V_ARGS, "wait_seconds": 0})
+    db = sqlite3.connect(settings.journal_path)
+    db.execute(
+        "UPDATE tasks SET fingerprint = ?",
+        (fingerprint("generate_reference_video", "dashscope", "wan2.7-r2v", R2V_ARGS),),
+    )
+    db.commit()
+    db.close()
+
+    again = await client.call_tool("generate_reference_video", {**R2V_ARGS, "wait_seconds": 0})
+
+    assert (again.structured_content or {})["task_id"] == (first.structured_content or {})["task_id"]
+    assert (again.structured_content or {})["reused"]
 
 
 async def test_reading_recent_tasks_as_a_resource(client: Client, emulator: RunningEmulator) -> None:

@@ -98,6 +98,9 @@ SPELLINGS = {
     "percent-encoded twice": "".join(f"%25{ord(c):02X}" for c in KEY),
     "html entities": "".join(f"&#{ord(c)};" for c in KEY),
     "base64": base64.b64encode(f"user:{KEY}".encode()).decode(),
+    "hex": KEY.encode().hex(),
+    "HEX": KEY.encode().hex().upper(),
+    "cut short": KEY[:-2],
 }
 
 
@@ -112,7 +115,7 @@ def test_the_redactor_catches_every_spelling(spelling: str) -> None:
         redactor.body(f"<html>502 Bad Gateway: {echoed}</html>".encode()).decode(),  # not JSON
         redactor.body(f'{{"message": "key {echoed}'.encode()).decode(),  # broken JSON
     ):
-        assert "[redacted]" in scrubbed and KEY not in decoded_every_way(scrubbed)
+        assert "[redacted]" in scrubbed and echoed not in scrubbed and KEY not in decoded_every_way(scrubbed)
 
 
 def decoded_every_way(text: str) -> str:

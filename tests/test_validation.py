@@ -259,7 +259,27 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("generate_reference_video", r2v(reference_images=["http://example.com:99999/a.png"]), ["port"]),
     ("generate_reference_video", r2v(reference_images=["http://example.com:abc/a.png"]), ["port"]),
     ("generate_reference_video", r2v(first_frame_image='["https://example.com/a.png"]'), ["one URL"]),
+    ("generate_reference_video", r2v(reference_images=["http://localhost\u00ad/a.png"]), ["local network"]),
+    ("generate_reference_video", r2v(reference_images=["http://local\u200bhost/a.png"]), ["local network"]),
+    ("generate_reference_video", r2v(reference_images=["http://[fec0::1]/a.png"]), ["site-local"]),
+    ("generate_reference_video", r2v(reference_images=["http://[64:ff9b:1::a00:1]/a"]), ["private"]),
+    ("generate_reference_video", r2v(reference_images=["http://4294967296/a.png"]), ["not a valid host"]),
+    ("generate_reference_video", r2v(reference_images=["http://256.0.0.1/a.png"]), ["not a valid host"]),
+    ("generate_reference_video", r2v(reference_images=["https://example.com:0/a.png"]), ["port"]),
+    # --- floods: refused at once, not checked one by one ----------------------------------------
+    (
+        "generate_reference_video",
+        r2v(reference_voices={f"k{n}": "x" for n in range(20000)}),
+        ["20000 entries"],
+    ),
+    ("generate_reference_video", r2v(reference_images=["x"] * 3000), ["3000 entries"]),
     # --- text that means nothing ----------------------------------------------------------------
+    ("generate_reference_video", r2v(prompt="\u200b\ufeff\u3000"), ["prompt", "white space"]),
+    (
+        "generate_reference_video",
+        r2v(negative_prompt="x" * 501),
+        ["negative_prompt", "501 characters long; at most 500"],
+    ),
     ("generate_reference_video", r2v(prompt="   "), ["prompt", "white space"]),
     ("generate_reference_video", r2v(prompt="Image 1\x00 walks"), ["prompt", "control character"]),
     ("edit_video", edit(negative_prompt="\t\n"), ["negative_prompt", "white space"]),

@@ -12,7 +12,7 @@ import pytest
 
 from wan_video_mcp.errors import ProviderAuthError, ProviderRateLimited, ProviderUnavailable
 from wan_video_mcp.tasks import TaskHandle, TaskSnapshot, TaskState, utc_now
-from wan_video_mcp.waiting import PollSchedule, ProgressReporter, wait_for_task
+from wan_video_mcp.waiting import Deadline, PollSchedule, ProgressReporter, wait_for_task
 
 pytestmark = pytest.mark.anyio
 HANDLE = TaskHandle("dashscope", "0385dc79-aaaa")
@@ -72,7 +72,7 @@ async def run(
 
     return await wait_for_task(
         poll,  # type: ignore[arg-type]
-        deadline=clock.now() + budget,
+        deadline=Deadline.after(clock, budget),
         schedule=PollSchedule(first=2.0, maximum=15.0),
         clock=clock,
         reporter=reporter,

@@ -11,6 +11,7 @@ by the same test when this server connects.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import unicodedata
@@ -19,7 +20,7 @@ from urllib.parse import unquote
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # IPv6 ranges that carry an IPv4 address in their last 32 bits (RFC 6052 NAT64, RFC 4291
 # IPv4-compatible); 6to4, Teredo and IPv4-mapped are read by the ipaddress module itself.
-NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
 IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
 # Dots that IDNA treats as a full stop.
 DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
@@ -52,7 +53,8 @@ def is_public(address: IpAddress) -> bool:
         return False
     if inner is not None and address in IPV4_COMPATIBLE:
         return True  # ::a.b.c.d is deprecated and reserved, but means the public a.b.c.d
-    return address.is_global and not address.is_multicast
+    site_local = isinstance(address, ipaddress.IPv6Address) and address.is_site_local
+    return address.is_global and not address.is_multicast and not site_local
 
 
 def embedded_ipv4(address: IpAddress) -> ipaddress.IPv4Address | None:
@@ -62,7 +64,7 @@ def embedded_ipv4(address: IpAddress) -> ipaddress.IPv4Address | None:
         return address.ipv4_mapped or address.sixtofour
     if address.teredo is not None:
         return address.teredo[1]
-    if address in NAT64 or (address in IPV4_COMPATIBLE and int(address) > 1):
+    if any(address in prefix for prefix in NAT64) or (address in IPV4_COMPATIBLE and int(address) > 1):
         return ipaddress.IPv4Address(address.packed[12:])
     return None
 
@@ -70,8 +72,10 @@ def embedded_ipv4(address: IpAddress) -> ipaddress.IPv4Address | None:
 def normal_host(host: str) -> str:
     """`host` as a URL parser reaches it: percent-decoded, Unicode-normalised (full-width and
     circled characters become ASCII), lower-case, without the root's trailing dot."""
-    text = unicodedata.normalize("NFKC", unquote(host)).translate(DOTS)
-    return text.strip().rstrip(".").lower()
+    text = unicodedata.normalize("NFKC", unquote(host)).translate(DOTS).strip().rstrip(".")
+    with contextlib.suppress(UnicodeError):  # IDNA's mapping drops soft hyphens, zero-width marks
+        text = text.encode("idna").decode("ascii")
+    return text.lower()
 
 
 def why_not_public(host: str) -> str | None:
@@ -80,6 +84,8 @@ def why_not_public(host: str) -> str | None:
     if name in LOCAL_NAMES or name.endswith(LOCAL_SUFFIXES):
         return "a name that only this machine or its local network knows"
     address = ip_literal(name)
+    if address is None and name.rpartition(".")[2].isdigit():
+        return "not a valid host name or IP address (a name never ends in a number)"
     if address is None or is_public(address):
         return None
     return f"a {_kind(address)} address that only this machine or its local network can reach"
@@ -87,7 +93,7 @@ def why_not_public(host: str) -> str | None:
 
 def _kind(address: IpAddress) -> str:
     address = embedded_ipv4(address) or address
-    for kind in ("loopback", "link_local", "private", "multicast", "unspecified", "reserved"):
-        if getattr(address, f"is_{kind}"):
+    for kind in ("loopback", "link_local", "site_local", "private", "multicast", "unspecified", "reserved"):
+        if getattr(address, f"is_{kind}", False):
             return kind.replace("_", "-")
     return "non-public"

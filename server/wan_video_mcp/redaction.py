@@ -34,7 +34,9 @@ class Redactor:
     def __init__(self, secrets: list[str]) -> None:
         # Longest first, so a key that contains another is masked whole.
         self._secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
-        self._base64 = [form for secret in self._secrets for form in _base64_forms(secret)]
+        # Other spellings, found as they stand: base64, hex, and a key cut short.
+        self._encoded = [form for secret in self._secrets for form in _encoded_forms(secret)]
+        self._prefixes = [re.escape(secret[: _telling_length(secret)]) + r"\S*" for secret in self._secrets]
 
     def text(self, value: str) -> str:
         value = self._mask(value)
@@ -77,12 +79,25 @@ class Redactor:
         return data if scrubbed == decoded else json.dumps(scrubbed).encode()
 
     def _mask(self, value: str) -> str:
-        for secret in (*self._secrets, *self._base64):
+        for secret in (*self._secrets, *self._encoded):
             value = value.replace(secret, MASK)
+        for prefix in self._prefixes:
+            value = re.sub(prefix, MASK, value)
         return value
 
     def _holds_secret(self, value: str) -> bool:
         return any(secret in value for secret in self._secrets)
+
+
+def _telling_length(secret: str) -> int:
+    """How much of a key's start gives it away: most of it (a key cut short still leaks), but
+    not so little that the first characters of every key (such as "sk-") match."""
+    return max(12, len(secret) * 3 // 4)
+
+
+def _encoded_forms(secret: str) -> list[str]:
+    raw = secret.encode()
+    return [raw.hex(), raw.hex().upper(), *_base64_forms(secret)]
 
 
 def _base64_forms(secret: str) -> list[str]:

@@ -18,13 +18,11 @@ from wan_video_mcp.errors import (
     SubmitOutcomeUnknown,
     TaskNotFound,
     UnknownTaskStatus,
-    WanError,
 )
-from wan_video_mcp.journal import Claim, Journal, JournalRecord, fingerprint
+from wan_video_mcp.journal import Journal, JournalRecord, fingerprint
 from wan_video_mcp.locks import KeyedLocks
 from wan_video_mcp.params import GeneratingArgs
 from wan_video_mcp.providers import (
-    HttpRequest,
     ProviderAdapter,
     ProviderRegistry,
     ProviderTransport,
@@ -33,17 +31,15 @@ from wan_video_mcp.providers import (
 )
 from wan_video_mcp.providers.base import (
     UNREADABLE,
-    SubmitAccepted,
-    SubmitAnswer,
-    SubmitRefused,
-    SubmitUnclear,
 )
 from wan_video_mcp.results import LiveFacts, task_result
 from wan_video_mcp.settings import Settings
-from wan_video_mcp.tasks import TaskHandle, TaskResult, TaskSnapshot, TaskState, utc_now
+from wan_video_mcp.submitting import Submitter
+from wan_video_mcp.tasks import TYPICAL_RUN_SECONDS, TaskHandle, TaskResult, TaskSnapshot, TaskState, utc_now
 from wan_video_mcp.waiting import (
     AnyioClock,
     Clock,
+    Deadline,
     PollSchedule,
     ProgressReporter,
     ProgressSink,
@@ -52,20 +48,9 @@ from wan_video_mcp.waiting import (
 
 log = logging.getLogger(__name__)
 
-# Typical run time per model, for estimating progress when a provider reports none.
-TYPICAL_SECONDS = {"wan2.7-r2v": 240.0, "wan2.7-videoedit": 240.0, "wan2.1-vace-plus": 450.0}
-# How far past the wait budget a download may keep the tool from returning; the rest
-# happens in the background (the budget exists so that clients do not time out).
-DOWNLOAD_GRACE = 2.0
 # A provider that has not heard of a task this young is lagging, not forgetting it.
 NOT_FOUND_GRACE = timedelta(minutes=5)
 FINAL_STATES = ("succeeded", "failed", "canceled", "expired")
-# How long past a submit's own time limit its claim stays valid: time to journal the answer.
-LEASE_MARGIN = 30.0
-# An identical submit in flight in another process is waited for at least this long, and
-# checked on this interval (its answer usually comes within a second or two).
-CLAIM_PATIENCE = 10.0
-CLAIM_POLL_SECONDS = 0.1
 
 
 def _just_submitted(record: JournalRecord) -> bool:
@@ -89,27 +74,31 @@ class VideoService:
         self.registry = registry
         self.journal = journal
         self._transport = transport
-        self._saver = saver
+        self.saver = saver
         self._background = background
         self._clock = clock or AnyioClock()
         self._submit_locks = KeyedLocks()
+        window = timedelta(seconds=settings.dedupe_window_seconds)
+        self._submitter = Submitter(journal, transport, self._clock, window)
         self._downloads: dict[str, anyio.Event] = {}
 
-    async def generate(self, args: GeneratingArgs, progress: ProgressSink | None) -> TaskResult:
-        deadline = self._deadline(args.wait_seconds)
+    async def generate(
+        self, args: GeneratingArgs, progress: ProgressSink | None, wait_seconds: float
+    ) -> TaskResult:
+        deadline = Deadline.after(self._clock, wait_seconds)
         adapter = self.registry.choose(args)
         request = adapter.submit_request(args)  # built before anything is journaled or sent
         facts = LiveFacts(notes=args.notes())
         if (note := self.registry.why_not_default(args, adapter)) is not None:
             facts.notes.append(note)
-        # Identical = the same request body: a default spelled out is the same request.
-        key = fingerprint(args.tool, adapter.name, args.model, request.json or {})
+        # Identical = the same effective parameters: a default spelled out is the same request.
+        key = fingerprint(args.tool, adapter.name, args.model, adapter.identity(args))
         log.debug("submitting %s to %s: %s", args.tool, adapter.label, args.request_params())
         # In this process the lock makes identical calls wait for one submit; across
         # processes the journal's claim does (see _claim). Waiting happens outside both.
         async with self._submit_locks.hold(key):
-            claim = await self._claim(adapter, args, request, deadline)
-            handle = None if claim.row is None else await self._submit_new(adapter, request, claim.row)
+            claim = await self._submitter.claim(adapter, args, deadline)
+            handle = None if claim.row is None else await self._submitter.send(adapter, request, claim.row)
         if claim.existing is not None:
             return await self._reuse(adapter, claim.existing, deadline, progress, facts)
         if handle is None:  # sent, but the answer proves nothing: journaled as unknown
@@ -117,62 +106,9 @@ class VideoService:
             return task_result(await self._row(claim.row), facts)
         return await self._follow(adapter, handle, deadline, progress, facts, poll_now=False)
 
-    async def _claim(
-        self, adapter: ProviderAdapter, args: GeneratingArgs, request: HttpRequest, deadline: float
-    ) -> Claim:
-        """A new row to submit, or the identical submission to return instead.
-
-        An identical submit in flight in another process is waited for; if the provider
-        refused it, nothing was created and this call claims its own row."""
-        window = None if args.force_new else timedelta(seconds=self.settings.dedupe_window_seconds)
-        claim = partial(
-            self.journal.claim,
-            args.tool,
-            adapter.name,
-            args.model,
-            args.request_params(),
-            lease=timedelta(seconds=self._transport.total_seconds + LEASE_MARGIN),
-            identity=request.json or {},
-        )
-        found = await claim(reuse_window=window)
-        if found.existing is None or found.existing.state != "submitting":
-            return found
-        settled = await self._await_claim(found.existing, deadline)
-        return Claim(existing=settled) if settled.state != "rejected" else await claim(reuse_window=None)
-
-    async def _await_claim(self, record: JournalRecord, deadline: float) -> JournalRecord:
-        """Wait while another live process submits this identical request (its answer comes
-        within its lease); a dead owner's claim becomes an unknown outcome at once."""
-        give_up = max(deadline, self._clock.now() + CLAIM_PATIENCE)
-        record = await self.journal.settle(record)
-        while record.state == "submitting" and not record.outcome_unknown and self._clock.now() < give_up:
-            await self._clock.sleep(CLAIM_POLL_SECONDS)
-            record = await self.journal.settle(await self._row(record.id))
-        return record
-
-    async def _submit_new(
-        self, adapter: ProviderAdapter, request: HttpRequest, row: int
-    ) -> TaskHandle | None:
-        # Shielded: once a paid submit is on the wire, its answer must be journaled even
-        # if the client cancels the call meanwhile.
-        handle: TaskHandle | None = None
-        with anyio.CancelScope(shield=True):
-            try:
-                handle = await self._submit(adapter, request, row)
-            except WanError:
-                raise  # journaled already, as refused
-            except Exception as exc:
-                # Whatever went wrong after sending, the claim must not stay "submitting",
-                # and the caller gets the unknown outcome, not a bare error.
-                log.exception("recording the submit to %s failed", adapter.label)
-                await self.journal.mark_unknown(row, f"An internal error followed the submit ({exc!r:.200})")
-        return handle
-
-    async def get_task(
-        self, task_id: str, wait_seconds: float | None, progress: ProgressSink | None
-    ) -> TaskResult:
+    async def get_task(self, task_id: str, wait_seconds: float, progress: ProgressSink | None) -> TaskResult:
         handle = self.registry.handle(task_id)
-        deadline = self._deadline(wait_seconds)
+        deadline = Deadline.after(self._clock, wait_seconds)
         adapter = self.registry.get(handle.provider)
         record = await self.journal.get(str(handle))
         if record is not None and record.state in FINAL_STATES:
@@ -183,59 +119,45 @@ class VideoService:
             raise ConfigurationError(
                 f"Task {handle} belongs to {adapter.label}, which has no API key here. {adapter.key_hint()}"
             )
-        if record is not None:
-            return await self._follow(adapter, handle, deadline, progress, LiveFacts(), poll_now=True)
-        await self.journal.adopt(str(handle), handle.provider)
-        result = await self._follow(adapter, handle, deadline, progress, LiveFacts(), poll_now=True)
-        if result.status == "expired":  # a typo or a long-gone task: nothing worth keeping
-            await self.journal.forget_adopted(str(handle))
-        return result
+        if record is None and (gone := await self._unknown_to_provider(adapter, handle)) is not None:
+            return task_result(gone, LiveFacts())
+        if record is None:
+            await self.journal.adopt(str(handle), handle.provider)
+        return await self._follow(adapter, handle, deadline, progress, LiveFacts(), poll_now=True)
 
-    def _deadline(self, wait_seconds: float | None) -> float:
-        budget = self.settings.wait_seconds if wait_seconds is None else wait_seconds
-        return self._clock.now() + budget
-
-    async def _submit(self, adapter: ProviderAdapter, request: HttpRequest, row: int) -> TaskHandle | None:
-        """Send the one submit; a handle, or None when the outcome is unknown (journaled so)."""
+    async def _unknown_to_provider(
+        self, adapter: ProviderAdapter, handle: TaskHandle
+    ) -> JournalRecord | None:
+        """For a handle the journal has not seen (another replica's, an older journal's): an
+        unsaved record saying the provider does not know it either, or None to adopt it. So a
+        typo leaves no record behind."""
         try:
-            response = await self._transport.send(request)
-        except RequestNotSent as exc:
-            await self.journal.mark_rejected(row, str(exc))
-            raise ProviderUnavailable(
-                adapter.label,
-                f"Could not reach {adapter.label} ({exc}). Nothing was submitted; try again shortly.",
-            ) from None
-        except RequestOutcomeUnknown as exc:
-            await self.journal.mark_unknown(
-                row, f"The submit to {adapter.label} was sent but no answer came back ({exc})"
-            )
+            snapshot = await self._ask(adapter, handle)
+        except ProviderUnavailable:
+            return None  # no answer yet: adopt it and keep asking
+        if snapshot.state is not TaskState.EXPIRED:
             return None
-        return await self._record_answer(adapter, adapter.read_submit(response), row)
-
-    async def _record_answer(
-        self, adapter: ProviderAdapter, answer: SubmitAnswer, row: int
-    ) -> TaskHandle | None:
-        match answer:
-            case SubmitAccepted(task_id=task_id):
-                handle = TaskHandle(adapter.name, task_id)
-                if not await self.journal.mark_submitted(row, str(handle)):
-                    log.warning("%s answered a submit with the known task id %s", adapter.label, handle)
-                    return None
-                log.info("submitted %s", handle)
-                return handle
-            case SubmitRefused(error=error):
-                await self.journal.mark_rejected(row, error.message)
-                raise error
-            case SubmitUnclear(reason=reason):
-                await self.journal.mark_unknown(row, reason)
-                log.warning("submit outcome unknown: %s", reason)
-                return None
+        now = utc_now()
+        return JournalRecord(
+            id=0,
+            handle=str(handle),
+            tool="unknown",
+            provider=handle.provider,
+            model="unknown",
+            params={},
+            fingerprint="",
+            state="expired",
+            submitted_at=now,
+            updated_at=now,
+            finished_at=now,
+            error_message=snapshot.error_message or "The provider does not know this task.",
+        )
 
     async def _reuse(
         self,
         adapter: ProviderAdapter,
         existing: JournalRecord,
-        deadline: float,
+        deadline: Deadline,
         progress: ProgressSink | None,
         facts: LiveFacts,
     ) -> TaskResult:
@@ -265,14 +187,14 @@ class VideoService:
         self,
         adapter: ProviderAdapter,
         handle: TaskHandle,
-        deadline: float,
+        deadline: Deadline,
         progress: ProgressSink | None,
         facts: LiveFacts,
         poll_now: bool,
     ) -> TaskResult:
         record = await self._record(handle)
         reporter = ProgressReporter(
-            progress, handle, record.submitted_at, TYPICAL_SECONDS.get(record.model, 300.0)
+            progress, handle, record.submitted_at, TYPICAL_RUN_SECONDS.get(record.model, 300.0)
         )
         if not poll_now:
             await reporter.report(TaskState.QUEUED, None)
@@ -346,7 +268,7 @@ class VideoService:
             record = record.model_copy(update={"error_message": "The provider no longer knows this task."})
         return task_result(record, facts)
 
-    async def _save_within(self, record: JournalRecord, deadline: float, facts: LiveFacts) -> None:
+    async def _save_within(self, record: JournalRecord, deadline: Deadline, facts: LiveFacts) -> None:
         """Save a succeeded task's video, waiting for it until the deadline (plus a short grace);
         a slower download goes on in the background and the result says so."""
         if (
@@ -367,7 +289,7 @@ class VideoService:
             self._background.start_soon(
                 self._download, TaskHandle.parse(record.handle), record.video_url, done
             )
-        with anyio.move_on_after(max(deadline - self._clock.now(), DOWNLOAD_GRACE)):
+        with anyio.move_on_after(max(deadline.at - self._clock.now(), deadline.grace)):
             await done.wait()
         if not done.is_set():
             facts.notes.append(
@@ -376,7 +298,7 @@ class VideoService:
 
     async def _download(self, handle: TaskHandle, url: str, done: anyio.Event) -> None:
         try:
-            path = await self._saver.save(handle, url)
+            path = await self.saver.save(handle, url)
             await self.journal.record_download(str(handle), str(path), None)
             log.info("saved %s to %s", handle, path)
         except DownloadError as exc:

@@ -15,6 +15,10 @@ from wan_video_mcp.settings import PROVIDER_NAMES, ProviderName
 
 # Providers keep task ids and result links for 24 hours.
 RESULT_LIFETIME = timedelta(hours=24)
+# Typical run time per model, for progress estimates and "ask again in about ..." hints.
+TYPICAL_RUN_SECONDS = {"wan2.7-r2v": 240.0, "wan2.7-videoedit": 240.0, "wan2.1-vace-plus": 450.0}
+# A job past its typical time is expected "any moment": check back after this long.
+SOON_SECONDS = 30.0
 
 
 class TaskState(StrEnum):
@@ -90,6 +94,9 @@ class ContinueWith(BaseModel):
 
     tool: Literal["get_task"] = "get_task"
     arguments: dict[str, Any]
+    after_seconds: int | None = Field(
+        None, description="About when the job should be done (from typical run times): a good time to call."
+    )
 
 
 class TaskResult(BaseModel):
@@ -132,6 +139,14 @@ class TaskResult(BaseModel):
     notes: list[str] = Field(default_factory=list, description="Things worth telling the user.")
 
 
+def typical_remaining(model: str, elapsed: float, percent: float | None) -> float:
+    """Seconds until a running job is usually done: from the provider's percentage when it
+    reports one, else from the model's typical run time."""
+    if percent is not None and 1 <= percent < 100:
+        return max(SOON_SECONDS, elapsed * (100 - percent) / percent)
+    return max(SOON_SECONDS, TYPICAL_RUN_SECONDS.get(model, 300.0) - elapsed)
+
+
 def expiry_of(url: str, finished_at: datetime | None) -> datetime:
     """When a result link stops working: its signed `Expires` if present, else 24 h after the end."""
     query = parse_qs(urlsplit(url).query)
@@ -139,7 +154,10 @@ def expiry_of(url: str, finished_at: datetime | None) -> datetime:
         values = query.get(name)
         if values and values[0].isdigit() and (moment := from_epoch(int(values[0]))) is not None:
             return moment
-    return (finished_at or datetime.now(UTC)) + RESULT_LIFETIME
+    try:
+        return (finished_at or datetime.now(UTC)) + RESULT_LIFETIME
+    except OverflowError:  # a provider's "finished" date at the end of the calendar
+        return datetime.now(UTC) + RESULT_LIFETIME
 
 
 def from_epoch(seconds: float) -> datetime | None:

@@ -15,8 +15,10 @@ import anyio
 from wan_video_mcp.errors import ProviderRateLimited, ProviderUnavailable, UnknownTaskStatus
 from wan_video_mcp.tasks import TaskHandle, TaskSnapshot, TaskState, utc_now
 
-# A poll answer that is late by this much past the budget is abandoned for this call.
-POLL_GRACE_SECONDS = 2.0
+# How far past the budget one last answer (a poll, a download) may run: a quarter of the
+# budget, within these bounds -- a 3 s budget must still end before a 5 s client gives up.
+MIN_GRACE_SECONDS = 0.75
+MAX_GRACE_SECONDS = 2.0
 TRANSIENT = (ProviderUnavailable, ProviderRateLimited)
 
 ProgressSink = Callable[[float, float | None, str], Awaitable[None]]
@@ -34,6 +36,19 @@ class AnyioClock:
 
     async def sleep(self, seconds: float) -> None:
         await anyio.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When a call should return (`at`, on its clock), and the grace for one last answer."""
+
+    at: float
+    grace: float
+
+    @classmethod
+    def after(cls, clock: Clock, budget: float) -> Deadline:
+        grace = min(MAX_GRACE_SECONDS, max(MIN_GRACE_SECONDS, budget / 4))
+        return cls(clock.now() + budget, grace)
 
 
 @dataclass(frozen=True)
@@ -108,7 +123,7 @@ def _duration(seconds: float) -> str:
 async def wait_for_task(
     poll: Callable[[], Awaitable[TaskSnapshot]],
     *,
-    deadline: float,
+    deadline: Deadline,
     schedule: PollSchedule,
     clock: Clock,
     reporter: ProgressReporter,
@@ -123,17 +138,17 @@ async def wait_for_task(
     outcome = WaitOutcome(snapshot=None)
     delay = 0.0 if poll_now else schedule.first
     while True:
-        remaining = deadline - clock.now()
+        remaining = deadline.at - clock.now()
         if remaining <= 0 and delay > 0:
             return outcome
         # Sleep to the next poll, or to the deadline for one last look before returning.
         await clock.sleep(max(0.0, min(delay, remaining)))
         retry_after = await _poll_once(poll, outcome, deadline, clock, reporter, on_snapshot)
-        if outcome.finished or clock.now() >= deadline:
+        if outcome.finished or clock.now() >= deadline.at:
             return outcome
         delay = schedule.first if delay == 0 else schedule.after(delay)
         if retry_after is not None:
-            if retry_after > deadline - clock.now():
+            if retry_after > deadline.at - clock.now():
                 return outcome  # the provider asks us to wait past the budget
             delay = max(delay, retry_after)
 
@@ -141,7 +156,7 @@ async def wait_for_task(
 async def _poll_once(  # noqa: PLR0917  (the loop's state, passed through)
     poll: Callable[[], Awaitable[TaskSnapshot]],
     outcome: WaitOutcome,
-    deadline: float,
+    deadline: Deadline,
     clock: Clock,
     reporter: ProgressReporter,
     on_snapshot: Callable[[TaskSnapshot], Awaitable[None]],
@@ -150,7 +165,7 @@ async def _poll_once(  # noqa: PLR0917  (the loop's state, passed through)
     state = outcome.snapshot.state if outcome.snapshot else TaskState.QUEUED
     percent = outcome.snapshot.progress_percent if outcome.snapshot else None
     snapshot: TaskSnapshot | None = None
-    with anyio.move_on_after(max(0.0, deadline - clock.now()) + POLL_GRACE_SECONDS):
+    with anyio.move_on_after(max(0.0, deadline.at - clock.now()) + deadline.grace):
         try:
             snapshot = await poll()
         except TRANSIENT as exc:

@@ -103,7 +103,10 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 
 
 async def render_fault(fault: Fault, render: Callable[[Fault], Response]) -> Response | None:
-    """The answer an injected fault calls for, or None to answer normally."""
+    """The answer an injected fault calls for, or None to answer normally (any fault may
+    take `delay` seconds to come, not only "slow")."""
+    if fault.delay and fault.kind != "slow":
+        await anyio.sleep(fault.delay)
     generic = await generic_fault(fault)
     if generic is not None:
         return generic

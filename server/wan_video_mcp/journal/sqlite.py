@@ -110,21 +110,24 @@ class Journal:
         by this process for `lease`, decided in one transaction that all processes respect.
 
         `params` is what the caller set (kept for people to read); `identity` (default: `params`)
-        is what makes two submissions the same: the request body, in which defaults are spelled out."""
+        is what makes two submissions the same: every parameter with its effective value."""
         now = utc_now()
+        new = fingerprint(tool, provider, model, params if identity is None else identity)
         row = {
             "tool": tool,
             "provider": provider,
             "model": model,
             "params_json": json.dumps(self._redactor.deep(params), sort_keys=True),
-            "fingerprint": fingerprint(tool, provider, model, params if identity is None else identity),
+            "fingerprint": new,
             "state": "submitting",
             "submitted_at": now.isoformat(),
             "updated_at": now.isoformat(),
             "owner": ProcessOwner.current().token,
             "lease_until": (now + lease).isoformat(),
         }
-        return await self._run(partial(_claim, row=row, window=reuse_window))
+        # Rows journaled before schema 3 were fingerprinted from the parameters the caller set.
+        known = (new, fingerprint(tool, provider, model, params))
+        return await self._run(partial(_claim, row=row, fingerprints=known, window=reuse_window))
 
     async def settle(self, record: JournalRecord) -> JournalRecord:
         """`record`, turned into an unknown outcome first if its claim was abandoned."""
@@ -147,11 +150,6 @@ class Journal:
             "updated_at": now,
         }
         await self._run(partial(_insert, row=row, or_ignore=True))
-
-    async def forget_adopted(self, handle: str) -> None:
-        """Drop an adopted handle's record when the provider does not know it either."""
-        sql = "DELETE FROM tasks WHERE handle = ? AND tool = 'unknown' AND state = 'expired'"
-        await self._run(lambda db: db.execute(sql, (handle,)))
 
     async def mark_submitted(self, row_id: int, handle: str) -> bool:
         """Give the row its task handle; False when another submission already holds that handle
@@ -269,9 +267,11 @@ def _transaction(db: sqlite3.Connection) -> Generator[None]:
     db.execute("COMMIT")
 
 
-def _claim(db: sqlite3.Connection, row: dict[str, Any], window: timedelta | None) -> Claim:
+def _claim(
+    db: sqlite3.Connection, row: dict[str, Any], fingerprints: tuple[str, str], window: timedelta | None
+) -> Claim:
     with _transaction(db):
-        existing = None if window is None else _reusable(db, row["fingerprint"], window)
+        existing = None if window is None else _reusable(db, fingerprints, window)
         return Claim(existing=existing) if existing else Claim(row=_insert(db, row))
 
 
@@ -292,13 +292,15 @@ def _mark_submitted(db: sqlite3.Connection, row_id: int, handle: str) -> bool:
         return True
 
 
-def _reusable(db: sqlite3.Connection, fingerprint_: str, window: timedelta) -> JournalRecord | None:
+def _reusable(
+    db: sqlite3.Connection, fingerprints: tuple[str, str], window: timedelta
+) -> JournalRecord | None:
     """The newest identical submission in flight, unresolved, or succeeded within `window`."""
     sql = (
-        f"SELECT * FROM tasks WHERE fingerprint = ? AND state IN {REUSABLE_STATES} "  # noqa: S608  (a constant)
+        f"SELECT * FROM tasks WHERE fingerprint IN (?, ?) AND state IN {REUSABLE_STATES} "  # noqa: S608  (a constant)
         "ORDER BY submitted_at DESC, id DESC LIMIT 5"
     )
-    for record in _select(db, sql, (fingerprint_,)):
+    for record in _select(db, sql, fingerprints):
         if record.state != "succeeded" or utc_now() - (record.finished_at or record.submitted_at) <= window:
             return record
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from functools import cache
 from typing import Annotated, Any, ClassVar, Literal, get_origin
 from urllib.parse import urlsplit
@@ -22,14 +23,18 @@ MAX_SEED = 2147483647
 # Schemes in any case (RFC 3986); the validator writes them lower-case.
 URL_PATTERN = r"^([Hh][Tt][Tt][Pp][Ss]?|[Oo][Ss][Ss])://\S+$"
 OSS_PREFIX = "oss://"
+# More entries than any list or object parameter takes (the largest allow 5).
+MAX_ENTRIES = 100
 URL_SHAPE = "must be a public http(s):// URL with no spaces (or a DashScope oss:// upload)"
 # Control characters other than tab and newlines: nothing a prompt means, and a way to
 # smuggle text past a provider's filters.
+# Characters that print nothing: format (zero-width, BOM), separators, controls.
+INVISIBLE = frozenset({"Cf", "Zs", "Zl", "Zp", "Cc"})
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _meaningful_text(text: str) -> str:
-    if not text.strip():
+    if all(char.isspace() or unicodedata.category(char) in INVISIBLE for char in text):
         raise PydanticCustomError("blank_text", "is only white space; write what you mean")
     if CONTROL_CHARACTERS.search(text):
         raise PydanticCustomError(
@@ -50,9 +55,11 @@ def _reachable_by_the_provider(url: str) -> str:
         return url
     parts = urlsplit(url)
     try:
-        parts.port  # noqa: B018  (reading it validates it)
+        port = parts.port
     except ValueError:
-        raise PydanticCustomError("url_port", "has an invalid port; give a port from 1 to 65535") from None
+        port = 0
+    if port == 0:
+        raise PydanticCustomError("url_port", "has an invalid port; give a port from 1 to 65535")
     if "@" in parts.netloc:
         raise PydanticCustomError(
             "url_credentials",
@@ -152,6 +159,7 @@ class StrictArguments(BaseModel):
         for key, value in data.items():  # pyright: ignore[reportUnknownVariableType]
             name = str(key)  # pyright: ignore[reportUnknownArgumentType]
             decoded[name] = _maybe_json_container(value) if name in containers else value
+            _refuse_floods(name, decoded[name])
         return decoded
 
 
@@ -198,6 +206,12 @@ class ToolArguments(StrictArguments):
         names = [name for name in type(self).model_fields if name not in CALL_OPTION_FIELDS]
         return {name: _jsonable(getattr(self, name)) for name in names if self.was_set(name)}
 
+    def identity(self) -> dict[str, Any]:
+        """Every model parameter with its effective value, defaults included: two calls with the
+        same identity (and provider) are the same request, however the caller spelled it."""
+        names = [name for name in type(self).model_fields if name not in CALL_OPTION_FIELDS]
+        return {name: _jsonable(getattr(self, name)) for name in names}
+
     def uses_oss(self) -> bool:
         """True when any input is an oss:// URL, which only DashScope can read."""
         return any(_is_oss(getattr(self, name)) for name in type(self).model_fields)
@@ -218,6 +232,17 @@ def _is_oss(value: Any) -> bool:
     if isinstance(value, dict):
         return any(_is_oss(item) for item in value.values())  # pyright: ignore[reportUnknownVariableType]
     return False
+
+
+def _refuse_floods(name: str, value: Any) -> None:
+    """Thousands of entries where a handful are allowed are refused before each is checked
+    (validating them one by one would hold up every other call)."""
+    if isinstance(value, list | dict) and len(value) > MAX_ENTRIES:  # pyright: ignore[reportUnknownArgumentType]
+        raise PydanticCustomError(
+            "too_many_entries",
+            "`{name}` has {count} entries; no parameter takes more than a handful",
+            {"name": name, "count": len(value)},  # pyright: ignore[reportUnknownArgumentType]
+        )
 
 
 @cache

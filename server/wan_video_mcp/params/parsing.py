@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
@@ -13,6 +14,7 @@ from wan_video_mcp.errors import InvalidArguments, InvalidRequest
 from wan_video_mcp.params.common import URL_PATTERN, URL_SHAPE
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+MAX_ERRORS = 10
 
 # Names other providers' APIs use for our parameters: a model that knows one of those
 # APIs is told the name this tool uses.
@@ -48,7 +50,11 @@ def parse_arguments(model: type[ModelT], raw: Mapping[str, Any]) -> ModelT:
 
 
 def describe_errors(model: type[BaseModel], exc: ValidationError) -> str:
-    lines = [_describe(model, error) for error in exc.errors(include_url=False)]
+    # A few lines are enough to act on; thousands (a flood of bad keys) only cost time.
+    errors = exc.errors(include_url=False)
+    lines = [_describe(model, error) for error in errors[:MAX_ERRORS]]
+    if len(errors) > MAX_ERRORS:
+        lines.append(f"... and {len(errors) - MAX_ERRORS} more problems of the same kinds.")
     heading = "The arguments do not match the tool's input schema (nothing was sent or charged):"
     return "\n".join([heading, *(f"- {line}" for line in lines)])
 
@@ -61,6 +67,8 @@ def _describe(model: type[BaseModel], error: ErrorDetails) -> str:
         return _unknown_argument(model, field)
     if error["type"] == "missing":
         return f"`{where}` is required: {_summary(model, field)}"
+    if error["type"] == "too_many_entries":
+        return str(error["msg"])
     given = _shorten(error.get("input"))
     allowed = _allowed(model, field)
     hint = f" Allowed: {allowed}." if allowed else ""
@@ -81,6 +89,11 @@ JSON_SHAPES = {
 def _message(error: ErrorDetails) -> str:
     if error["type"] in JSON_SHAPES:
         return f"must be {JSON_SHAPES[error['type']]}"
+    given, limits = error.get("input"), error.get("ctx") or {}
+    if error["type"] in ("too_long", "too_short") and isinstance(given, str):
+        longest = error["type"] == "too_long"
+        bound = limits.get("max_length" if longest else "min_length")
+        return f"is {len(given)} characters long; {'at most' if longest else 'at least'} {bound}"
     if error["type"] == "string_pattern_mismatch":
         pattern = str((error.get("ctx") or {}).get("pattern", ""))
         if pattern == URL_PATTERN:
@@ -114,11 +127,15 @@ def _summary(model: type[BaseModel], field: str) -> str:
 
 
 def _allowed(model: type[BaseModel], field: str) -> str:
-    properties = cast(dict[str, dict[str, Any]], model.model_json_schema().get("properties", {}))
-    prop = properties.get(field)
+    prop = _properties(model).get(field)
     if prop is None:
         return ""
     return _constraint_text(_non_null(prop))
+
+
+@cache
+def _properties(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
+    return cast(dict[str, dict[str, Any]], model.model_json_schema().get("properties", {}))
 
 
 def _non_null(prop: dict[str, Any]) -> dict[str, Any]:

@@ -73,6 +73,7 @@ class ReferenceVideoArgs(ToolArguments):
     )
     reference_voices: dict[SubjectLabel, MediaUrl] = Field(
         default_factory=dict,
+        max_length=MAX_REFERENCES,
         json_schema_extra={"additionalProperties": False},
         description=(
             'Voice for a subject: maps a subject label ("Image 1", "Video 2", ...) to the URL of a wav or '

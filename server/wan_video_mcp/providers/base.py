@@ -127,6 +127,11 @@ class ProviderAdapter(ABC):
     @abstractmethod
     def submit_request(self, args: GeneratingArgs) -> HttpRequest: ...
 
+    def identity(self, args: GeneratingArgs) -> dict[str, Any]:
+        """What makes two calls the same request here (for duplicate checks): every parameter's
+        effective value, unless this provider treats a default it is not sent differently."""
+        return args.identity()
+
     @abstractmethod
     def parse_submitted(self, response: HttpResponse) -> str:
         """The provider's task id from an accepted submit."""

@@ -104,6 +104,14 @@ class ModellixAdapter(ProviderAdapter):
             return "Modellix's wan2.1-vace-plus takes no strength"
         return None
 
+    def identity(self, args: GeneratingArgs) -> dict[str, Any]:
+        identity = super().identity(args)
+        if isinstance(args, EditVideoArgs) and not args.was_set("duration"):
+            # Not sent, so Modellix's own default applies, which its documents give as 0 and
+            # as 5: not the same request as an explicit 0.
+            identity["duration"] = "Modellix's default"
+        return identity
+
     def submit_request(self, args: GeneratingArgs) -> HttpRequest:
         url = f"{self.base_url}/api/v1/alibaba/{args.model}/async"
         headers = {**self._auth(), "Content-Type": "application/json"}

@@ -1,0 +1,141 @@
+"""Submitting exactly once: "is there one already? if not, I claim it" in the journal (any
+number of processes), waiting for another process's identical submit, then the one paid
+request and what its answer proves (a handle, a refusal, or an unknown outcome -- never
+a blind retry)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+import anyio
+
+from wan_video_mcp.errors import ProviderUnavailable, WanError
+from wan_video_mcp.journal import Claim, Journal, JournalRecord
+from wan_video_mcp.params import GeneratingArgs
+from wan_video_mcp.providers import (
+    HttpRequest,
+    ProviderAdapter,
+    ProviderTransport,
+    RequestNotSent,
+    RequestOutcomeUnknown,
+)
+from wan_video_mcp.providers.base import SubmitAccepted, SubmitAnswer, SubmitRefused, SubmitUnclear
+from wan_video_mcp.tasks import TaskHandle
+from wan_video_mcp.waiting import Clock, Deadline
+
+log = logging.getLogger(__name__)
+
+# How long past a submit's own time limit its claim stays valid: time to journal the answer.
+LEASE_MARGIN = 30.0
+# An identical submit in flight in another process is checked on this interval (its
+# answer usually comes within a second or two).
+CLAIM_POLL_SECONDS = 0.1
+# How often a call waits out another's submit that the provider then refused.
+CLAIM_ROUNDS = 3
+
+
+class Submitter:
+    def __init__(
+        self, journal: Journal, transport: ProviderTransport, clock: Clock, dedupe_window: timedelta
+    ) -> None:
+        self.journal = journal
+        self._transport = transport
+        self._clock = clock
+        self._dedupe_window = dedupe_window
+
+    async def claim(self, adapter: ProviderAdapter, args: GeneratingArgs, deadline: Deadline) -> Claim:
+        """A new row to submit, or the identical submission to return instead.
+
+        An identical submit in flight in another process is waited for; if the provider
+        refused it, nothing was created and this call claims its own row."""
+        window = None if args.force_new else self._dedupe_window
+        claim = partial(
+            self.journal.claim,
+            args.tool,
+            adapter.name,
+            args.model,
+            args.request_params(),
+            identity=adapter.identity(args),
+            reuse_window=window,
+            lease=timedelta(seconds=self._transport.total_seconds + LEASE_MARGIN),
+        )
+        for _ in range(CLAIM_ROUNDS):
+            found = await claim()
+            if found.existing is None or found.existing.state != "submitting":
+                return found
+            settled = await self._await_claim(found.existing, deadline)
+            if settled.state != "rejected":
+                return Claim(existing=settled)
+            # Refused: nothing was created. Claim again -- through the journal, so that of
+            # several callers that waited for it, one submits and the others wait for that.
+        return await claim()
+
+    async def _await_claim(self, record: JournalRecord, deadline: Deadline) -> JournalRecord:
+        """Wait while another live process submits this identical request (its answer comes
+        within its lease); a dead owner's claim becomes an unknown outcome at once."""
+        give_up = max(deadline.at + deadline.grace, self._clock.now() + 2 * deadline.grace)
+        record = await self.journal.settle(record)
+        while record.state == "submitting" and not record.outcome_unknown and self._clock.now() < give_up:
+            await self._clock.sleep(CLAIM_POLL_SECONDS)
+            record = await self.journal.settle(await self._row(record.id))
+        return record
+
+    async def send(self, adapter: ProviderAdapter, request: HttpRequest, row: int) -> TaskHandle | None:
+        """Send the one submit for claimed `row`: its handle, or None when the outcome is unknown."""
+        # Shielded: once a paid submit is on the wire, its answer must be journaled even
+        # if the client cancels the call meanwhile.
+        handle: TaskHandle | None = None
+        with anyio.CancelScope(shield=True):
+            try:
+                handle = await self._submit(adapter, request, row)
+            except WanError:
+                raise  # journaled already, as refused
+            except Exception as exc:
+                # Whatever went wrong after sending, the claim must not stay "submitting",
+                # and the caller gets the unknown outcome, not a bare error.
+                log.exception("recording the submit to %s failed", adapter.label)
+                await self.journal.mark_unknown(row, f"An internal error followed the submit ({exc!r:.200})")
+        return handle
+
+    async def _submit(self, adapter: ProviderAdapter, request: HttpRequest, row: int) -> TaskHandle | None:
+        """Send the one submit; a handle, or None when the outcome is unknown (journaled so)."""
+        try:
+            response = await self._transport.send(request)
+        except RequestNotSent as exc:
+            await self.journal.mark_rejected(row, str(exc))
+            raise ProviderUnavailable(
+                adapter.label,
+                f"Could not reach {adapter.label} ({exc}). Nothing was submitted; try again shortly.",
+            ) from None
+        except RequestOutcomeUnknown as exc:
+            await self.journal.mark_unknown(
+                row, f"The submit to {adapter.label} was sent but no answer came back ({exc})"
+            )
+            return None
+        return await self._record_answer(adapter, adapter.read_submit(response), row)
+
+    async def _record_answer(
+        self, adapter: ProviderAdapter, answer: SubmitAnswer, row: int
+    ) -> TaskHandle | None:
+        match answer:
+            case SubmitAccepted(task_id=task_id):
+                handle = TaskHandle(adapter.name, task_id)
+                if not await self.journal.mark_submitted(row, str(handle)):
+                    log.warning("%s answered a submit with the known task id %s", adapter.label, handle)
+                    return None
+                log.info("submitted %s", handle)
+                return handle
+            case SubmitRefused(error=error):
+                await self.journal.mark_rejected(row, error.message)
+                raise error
+            case SubmitUnclear(reason=reason):
+                await self.journal.mark_unknown(row, reason)
+                log.warning("submit outcome unknown: %s", reason)
+                return None
+
+    async def _row(self, row: int) -> JournalRecord:
+        record = await self.journal.get_row(row)
+        assert record is not None, "the row was written before the submit"
+        return record

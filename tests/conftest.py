@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from mcp import Client
+from mcp_types import Implementation
 
 from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import EmulatorState, RunningEmulator, TaskScript, serve_emulator
@@ -77,9 +78,14 @@ def settings(emulator: RunningEmulator, tmp_path: Path) -> Settings:
     return emulator_settings(emulator, tmp_path)
 
 
+# A client that names itself, as Claude, Cursor and most applications do (callers.py:
+# the Python SDK's anonymous default identity is treated as a framework's wrapper).
+NAMED = Implementation(name="wan-video-mcp-tests", version="1")
+
+
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[Client]:
-    async with Client(build_server(settings)) as connected:
+    async with Client(build_server(settings), client_info=NAMED) as connected:
         yield connected
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
 from mcp import Client
 
-from conftest import FAST_SCRIPT, R2V_ARGS, emulator_settings, text_of
-from wan_video_mcp import service
+from conftest import FAST_SCRIPT, NAMED, R2V_ARGS, emulator_settings, text_of
 from wan_video_mcp.app import build_server
 from wan_video_mcp.downloads import VideoSaver
 from wan_video_mcp.emulator import (
@@ -49,14 +49,44 @@ async def test_the_video_is_saved_without_sending_any_key(
     assert all("authorization" not in request.headers for request in downloads)
 
 
-async def test_the_result_links_to_the_local_file_and_the_remote_url(client: Client) -> None:
+async def test_the_one_link_is_the_saved_video_and_it_can_be_read(
+    client: Client, emulator: RunningEmulator
+) -> None:
     result = await client.call_tool("generate_reference_video", R2V_ARGS)
 
-    links = [block for block in result.content if block.type == "resource_link"]
     structured = result.structured_content or {}
-    assert {link.mime_type for link in links} == {"video/mp4"}
-    assert Path(structured["local_file"]).as_uri() in {str(link.uri) for link in links}
-    assert structured["video_url"] in {str(link.uri) for link in links}
+    [link] = [block for block in result.content if block.type == "resource_link"]
+    assert str(link.uri) == Path(structured["local_file"]).as_uri() and link.mime_type == "video/mp4"
+    read = await client.read_resource(link.uri)
+    [contents] = read.contents
+    assert base64.b64decode(contents.blob) == emulator.state.video  # type: ignore[union-attr]
+    # The provider's link stays in the text and the structured result, not as a link to read.
+    assert structured["video_url"] in text_of(result)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["file:///etc/passwd", "file:///tmp/../etc/hosts", "https://example.com/v.mp4", "file:///nope.mp4"],
+)
+async def test_only_saved_videos_can_be_read(client: Client, uri: str) -> None:
+    await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    with pytest.raises(Exception, match=r"saved|Unknown resource|not a"):
+        await client.read_resource(uri)
+
+
+async def test_a_video_larger_than_resources_serve_is_not_linked(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    settings = emulator_settings(emulator, tmp_path, max_resource_mb=0.001)
+    async with Client(build_server(settings), client_info=NAMED) as client:
+        result = await client.call_tool("generate_reference_video", R2V_ARGS)
+        local_file = (result.structured_content or {})["local_file"]
+        with pytest.raises(Exception, match="more than resources/read serves"):
+            await client.read_resource(Path(local_file).as_uri())
+
+    assert [block for block in result.content if block.type == "resource_link"] == []
+    assert local_file in text_of(result)
 
 
 async def test_a_broken_transfer_is_retried_and_leaves_no_partial_file(
@@ -213,7 +243,6 @@ async def test_a_finished_video_is_saved_once(client: Client, emulator: RunningE
 async def test_a_slow_download_continues_in_the_background(
     client: Client, emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "DOWNLOAD_GRACE", 0.1)
     emulator.state.script_next(TaskScript(queue_seconds=0.05, run_seconds=0.1))
     emulator.state.inject("*", "download", Fault("slow", delay=3.0))
 

@@ -29,8 +29,11 @@ async def test_a_short_budget_returns_a_usable_handle_and_get_task_finishes(
     assert not first.is_error, "running out of budget is not an error"
     still = first.structured_content or {}
     assert still["status"] in ("queued", "running") and still["done"] is False
-    assert still["continue_with"] == {"tool": "get_task", "arguments": {"task_id": still["task_id"]}}
+    step = still["continue_with"]
+    assert (step["tool"], step["arguments"]) == ("get_task", {"task_id": still["task_id"]})
+    assert 30 <= step["after_seconds"] <= 240, "about when the job is usually done"
     assert "get_task" in text_of(first) and still["task_id"] in text_of(first)
+    assert "usually done in about 4 minutes" in text_of(first)
 
     emulator.state.clock.advance(3600)
     final = await client.call_tool(still["continue_with"]["tool"], still["continue_with"]["arguments"])

@@ -59,7 +59,10 @@ def test_the_example_env_file_loads(monkeypatch: pytest.MonkeyPatch) -> None:
 
     settings = load_settings(str(CONFIG / "wan-video-mcp.env.example"))
 
-    assert settings.wait_seconds == 50 and settings.dashscope_region == "intl" and settings.download is True
+    assert settings.wait_seconds is None, "empty: chosen per client"
+    assert (
+        settings.dashscope_region == "intl" and settings.download is True and settings.max_resource_mb == 32
+    )
 
 
 def test_the_environment_wins_over_the_env_file(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,34 +4,49 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
 import anyio
 from mcp.server.context import ServerRequestContext
+from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
-from mcp_types import CallToolResult, ListResourcesResult, PaginatedRequestParams, Resource, ToolAnnotations
+from mcp_types import (
+    CallToolResult,
+    InputRequiredResult,
+    ListResourcesResult,
+    PaginatedRequestParams,
+    Resource,
+    ToolAnnotations,
+)
+from pydantic import AnyUrl
 
 from wan_video_mcp import descriptions
+from wan_video_mcp.calls import Call, Runtime
 from wan_video_mcp.downloads import VideoSaver
+from wan_video_mcp.errors import DownloadError
 from wan_video_mcp.journal import Journal, JournalRecord
 from wan_video_mcp.linkguard import LinkGuard
 from wan_video_mcp.logs import quiet_http_logs
-from wan_video_mcp.params import EditVideoArgs, GetTaskArgs, ReferenceVideoArgs, ToolArguments, VaceEditArgs
+from wan_video_mcp.params import (
+    EditVideoArgs,
+    GeneratingArgs,
+    GetTaskArgs,
+    ReferenceVideoArgs,
+    ToolArguments,
+    VaceEditArgs,
+)
 from wan_video_mcp.params.parsing import parse_arguments
 from wan_video_mcp.params.schema import input_schema
 from wan_video_mcp.providers import ProviderRegistry, ProviderTransport
 from wan_video_mcp.providers.transport import build_http_client
 from wan_video_mcp.redaction import Redactor
-from wan_video_mcp.results import render
 from wan_video_mcp.service import VideoService
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.toolkit import define_tool
-from wan_video_mcp.waiting import ProgressSink
 
 RECENT_URI = "wan://tasks/recent"
 RECENT_LIMIT = 50
@@ -42,12 +57,6 @@ RECENT_RESOURCE = Resource(
     description="The newest video tasks this server submitted or looked up, newest first (JSON).",
     mime_type="application/json",
 )
-
-
-@dataclass
-class Runtime:
-    settings: Settings
-    service: VideoService
 
 
 @asynccontextmanager
@@ -83,7 +92,20 @@ async def open_runtime(
 
 
 class WanServer(MCPServer[Runtime]):
-    """MCPServer whose resource list also names each recent task."""
+    """MCPServer whose resource list also names each recent task, and which serves the saved
+    videos its results link to (file:// URIs) through resources/read."""
+
+    async def read_resource(
+        self, uri: AnyUrl | str, context: Context[Runtime, Any] | None = None
+    ) -> Iterable[ReadResourceContents] | InputRequiredResult:
+        if not str(uri).startswith("file:") or context is None:
+            return await super().read_resource(uri, context)
+        runtime = context.request_context.lifespan_context
+        try:
+            data = await runtime.service.saver.read_saved(str(uri), runtime.settings.max_resource_bytes)
+        except DownloadError as exc:
+            raise ResourceNotFoundError(exc.message) from None
+        return [ReadResourceContents(content=data, mime_type="video/mp4")]
 
     async def _handle_list_resources(
         self, ctx: ServerRequestContext[Runtime], params: PaginatedRequestParams | None
@@ -138,9 +160,10 @@ def _generating_tool(
     model: type[ToolArguments], registry: ProviderRegistry, redactor: Redactor, title: str
 ) -> Any:
     async def body(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
-        args = parse_arguments(model, arguments)
-        result = await _service(ctx).generate(args, _progress(ctx))  # pyright: ignore[reportArgumentType]
-        return render(result)
+        args: GeneratingArgs = parse_arguments(model, arguments)  # pyright: ignore[reportAssignmentType]
+        call = Call.of(ctx)
+        wait = call.wait_seconds(args.wait_seconds)
+        return await call.present(await call.service.generate(args, call.progress, wait), wait)
 
     return define_tool(
         name=model.tool,
@@ -161,20 +184,9 @@ def _generating_tool(
 
 async def _get_task(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
     args = parse_arguments(GetTaskArgs, arguments)
-    return render(await _service(ctx).get_task(args.task_id, args.wait_seconds, _progress(ctx)))
-
-
-def _service(ctx: Context[Any, Any]) -> VideoService:
-    runtime: Runtime = ctx.request_context.lifespan_context
-    return runtime.service
-
-
-def _progress(ctx: Context[Any, Any]) -> ProgressSink:
-    async def send(progress: float, total: float | None, message: str) -> None:
-        # A no-op unless the client sent a progressToken with this call.
-        await ctx.report_progress(progress, total, message)
-
-    return send
+    call = Call.of(ctx)
+    wait = call.wait_seconds(args.wait_seconds)
+    return await call.present(await call.service.get_task(args.task_id, wait, call.progress), wait)
 
 
 def _add_resources(server: WanServer) -> None:

@@ -17,6 +17,8 @@ import uuid
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import anyio
 import anyio.to_thread
@@ -100,6 +102,35 @@ class VideoSaver:
             except DownloadError:
                 await self.sweep_partials()
                 raise
+
+    async def size_of_saved(self, local_file: str) -> int | None:
+        """The size of a video this saver wrote, or None when it is not there (any more)."""
+        try:
+            return (await anyio.Path(self._saved_path(local_file)).stat()).st_size
+        except (OSError, DownloadError):
+            return None
+
+    async def read_saved(self, uri: str, max_bytes: int) -> bytes:
+        """The bytes of a saved video named by its file:// URI (the links results carry).
+
+        Only files this saver writes are served: in its folder, named like a saved video,
+        and no larger than `max_bytes`; anything else is `DownloadError`."""
+        if not uri.startswith("file:"):
+            raise DownloadError(f"{uri[:100]!r} is not a file:// link to a saved video.")
+        path = self._saved_path(url2pathname(urlsplit(uri).path))
+        size = await self.size_of_saved(str(path))
+        if size is None:
+            raise DownloadError(f"No saved video at {path}; get_task saves it again while its link works.")
+        if size > max_bytes:
+            raise DownloadError(f"{path.name} is {size / 2**20:.0f} MB, more than resources/read serves.")
+        return await anyio.Path(path).read_bytes()
+
+    def _saved_path(self, local_file: str) -> Path:
+        base = self.output_dir.resolve()
+        path = Path(local_file).resolve()
+        if path.parent != base or path.suffix != ".mp4" or path.name.startswith("."):
+            raise DownloadError(f"{local_file[:200]!r} is not a video saved by this server.")
+        return path
 
     async def sweep_partials(self) -> int:
         """Delete partial files whose writer is gone (at start-up, and after a failure)."""

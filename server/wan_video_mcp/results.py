@@ -12,8 +12,10 @@ from mcp_types import CallToolResult, ContentBlock, ResourceLink, TextContent
 
 from wan_video_mcp.journal import JournalRecord
 from wan_video_mcp.settings import ProviderName
-from wan_video_mcp.tasks import ContinueWith, TaskError, TaskResult, utc_now
+from wan_video_mcp.tasks import ContinueWith, TaskError, TaskResult, typical_remaining, utc_now
 
+# Below this wait per call, the model is told when to come back rather than to keep waiting.
+QUICK_LIMIT_SECONDS = 10.0
 # Failure codes whose cure is different inputs, not another try.
 INPUT_PROBLEMS = ("DataInspection", "InvalidParameter", "InvalidURL", "BadRequest", "moderation")
 
@@ -63,11 +65,16 @@ def task_result(record: JournalRecord, facts: LiveFacts) -> TaskResult:
         usage=record.usage,
         error=error,
         reused=facts.reused,
-        continue_with=None
-        if done or not record.handle
-        else ContinueWith(arguments={"task_id": record.handle}),
+        continue_with=None if done or not record.handle else _continue_with(record),
         notes=notes,
     )
+
+
+def _continue_with(record: JournalRecord) -> ContinueWith:
+    assert record.handle is not None
+    elapsed = (utc_now() - record.submitted_at).total_seconds()
+    remaining = typical_remaining(record.model, elapsed, record.progress_percent)
+    return ContinueWith(arguments={"task_id": record.handle}, after_seconds=round(remaining))
 
 
 def _provider(name: str) -> ProviderName:
@@ -75,9 +82,18 @@ def _provider(name: str) -> ProviderName:
     return name  # pyright: ignore[reportReturnType]
 
 
-def render(result: TaskResult) -> CallToolResult:
-    content: list[ContentBlock] = [TextContent(type="text", text=summary(result))]
-    content += _links(result)
+@dataclass(frozen=True)
+class View:
+    """How to present a result to this caller (see callers.py)."""
+
+    wait_seconds: float  # how long this caller's calls wait: a few seconds, or most of a minute
+    link_file: bool = False  # a resource_link to the saved video (readable with resources/read)
+
+
+def render(result: TaskResult, view: View) -> CallToolResult:
+    content: list[ContentBlock] = [TextContent(type="text", text=summary(result, view))]
+    if view.link_file and result.local_file:
+        content.append(_file_link(Path(result.local_file)))
     is_error = result.status in ("failed", "submit_unknown") or (
         result.status == "expired" and not result.local_file
     )
@@ -86,17 +102,37 @@ def render(result: TaskResult) -> CallToolResult:
     )
 
 
-def summary(result: TaskResult) -> str:
+def summary(result: TaskResult, view: View) -> str:
+    """Everything the model needs, as text: many clients show it nothing else."""
     lines = [_headline(result)]
     if result.local_file:
         lines.append(f"Saved to: {result.local_file}")
     if result.video_url and result.status == "succeeded":
         lines.append(f"Video URL (valid until {_when(result.video_expires_at)}): {result.video_url}")
     if result.continue_with is not None:
-        call = json.dumps(result.continue_with.arguments)
-        lines.append(f"Nothing is lost: the job keeps running. To keep waiting, call get_task with {call}.")
+        lines.append(_how_to_continue(result.continue_with, view))
     lines += result.notes
     return "\n".join(lines)
+
+
+def _how_to_continue(step: ContinueWith, view: View) -> str:
+    call = json.dumps(step.arguments)
+    soon = _in_about(step.after_seconds or 0)
+    if view.wait_seconds < QUICK_LIMIT_SECONDS:
+        return (
+            f"Nothing is lost: the job keeps running and is usually done {soon}. Then call get_task with "
+            f"{call}; a call before that returns within seconds with this same status."
+        )
+    return (
+        f"Nothing is lost: the job keeps running (usually done {soon}). To keep waiting, call get_task "
+        f"with {call}; each call waits up to {view.wait_seconds:.0f} s for it."
+    )
+
+
+def _in_about(seconds: float) -> str:
+    if seconds < 90:
+        return f"in about {max(10, round(seconds / 10) * 10)} seconds"
+    return f"in about {round(seconds / 60)} minutes"
 
 
 def _headline(result: TaskResult) -> str:
@@ -145,28 +181,11 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "about 24 h after it finished"
 
 
-def _links(result: TaskResult) -> list[ContentBlock]:
-    links: list[ContentBlock] = []
-    name = f"{result.task_id or 'video'}.mp4"
-    if result.local_file:
-        path = Path(result.local_file)
-        links.append(
-            ResourceLink(
-                type="resource_link",
-                uri=path.as_uri(),
-                name=path.name,
-                mime_type="video/mp4",
-                description="Saved copy of the generated video.",
-            )
-        )
-    if result.video_url and result.status == "succeeded":
-        links.append(
-            ResourceLink(
-                type="resource_link",
-                uri=result.video_url,
-                name=name,
-                mime_type="video/mp4",
-                description=f"Provider link to the video; expires {_when(result.video_expires_at)}.",
-            )
-        )
-    return links
+def _file_link(path: Path) -> ResourceLink:
+    return ResourceLink(
+        type="resource_link",
+        uri=path.as_uri(),
+        name=path.name,
+        mime_type="video/mp4",
+        description="Saved copy of the generated video (readable with resources/read).",
+    )

@@ -54,7 +54,8 @@ class Settings(BaseSettings):
     aimlapi_base_url: str = Field("https://api.aimlapi.com", validation_alias=_env("AIMLAPI_BASE_URL"))
 
     provider: ProviderName | None = Field(None, validation_alias=_env("WAN_MCP_PROVIDER"))
-    wait_seconds: float = Field(50.0, ge=0, le=3600, validation_alias=_env("WAN_MCP_WAIT_SECONDS"))
+    # None: chosen per client (see callers.py): 50 s, or 3 s for clients that give up at 5 s.
+    wait_seconds: float | None = Field(None, ge=0, le=3600, validation_alias=_env("WAN_MCP_WAIT_SECONDS"))
     poll_first_seconds: float = Field(2.0, gt=0, validation_alias=_env("WAN_MCP_POLL_FIRST_SECONDS"))
     poll_max_seconds: float | None = Field(None, gt=0, validation_alias=_env("WAN_MCP_POLL_MAX_SECONDS"))
     http_timeout_seconds: float = Field(30.0, gt=0, validation_alias=_env("WAN_MCP_HTTP_TIMEOUT_SECONDS"))
@@ -72,6 +73,7 @@ class Settings(BaseSettings):
     output_dir: Path = Field(default_factory=_default_output_dir, validation_alias=_env("WAN_MCP_OUTPUT_DIR"))
     download: bool = Field(True, validation_alias=_env("WAN_MCP_DOWNLOAD"))
     max_download_mb: float = Field(512.0, gt=0, validation_alias=_env("WAN_MCP_MAX_DOWNLOAD_MB"))
+    max_resource_mb: float = Field(32.0, gt=0, validation_alias=_env("WAN_MCP_MAX_RESOURCE_MB"))
     download_timeout_seconds: float = Field(
         900.0, gt=0, validation_alias=_env("WAN_MCP_DOWNLOAD_TIMEOUT_SECONDS")
     )
@@ -140,6 +142,10 @@ class Settings(BaseSettings):
     @property
     def max_download_bytes(self) -> int:
         return int(self.max_download_mb * 1024 * 1024)
+
+    @property
+    def max_resource_bytes(self) -> int:
+        return int(self.max_resource_mb * 1024 * 1024)
 
 
 def load_settings(env_file: str | None = None) -> Settings:

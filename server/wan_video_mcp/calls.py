@@ -1,0 +1,60 @@
+"""One tool call's view of its request: who is calling (callers.py), how long the call
+may wait, and how its result is presented -- the bridge between the MCP request context
+and the service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mcp.server.mcpserver import Context
+from mcp_types import CallToolResult
+
+from wan_video_mcp.callers import Caller, caller_from
+from wan_video_mcp.results import View, render
+from wan_video_mcp.service import VideoService
+from wan_video_mcp.settings import Settings
+from wan_video_mcp.tasks import TaskResult
+from wan_video_mcp.waiting import ProgressSink
+
+
+@dataclass
+class Runtime:
+    """What lives as long as the server: its settings and its service."""
+
+    settings: Settings
+    service: VideoService
+
+
+@dataclass(frozen=True)
+class Call:
+    runtime: Runtime
+    caller: Caller
+    progress: ProgressSink
+
+    @classmethod
+    def of(cls, ctx: Context[Any, Any]) -> Call:
+        request = ctx.request_context
+        params = request.session.client_params
+        name = params.client_info.name if params is not None else None
+        return cls(request.lifespan_context, caller_from(name, request.meta), _progress_sink(ctx))
+
+    @property
+    def service(self) -> VideoService:
+        return self.runtime.service
+
+    def wait_seconds(self, asked: float | None) -> float:
+        return self.caller.wait_seconds(asked, self.runtime.settings.wait_seconds)
+
+    async def present(self, result: TaskResult, wait_seconds: float) -> CallToolResult:
+        size = await self.service.saver.size_of_saved(result.local_file) if result.local_file else None
+        linkable = size is not None and size <= self.runtime.settings.max_resource_bytes
+        return render(result, View(wait_seconds, link_file=linkable and self.caller.wants_links))
+
+
+def _progress_sink(ctx: Context[Any, Any]) -> ProgressSink:
+    async def send(progress: float, total: float | None, message: str) -> None:
+        # A no-op unless the client sent a progressToken with this call.
+        await ctx.report_progress(progress, total, message)
+
+    return send

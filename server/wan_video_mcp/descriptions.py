@@ -17,7 +17,8 @@ VERSION = _version()
 _JOB_FLOW = (
     "Jobs take 1-10 minutes. The tool submits the job, reports progress while it waits (up to "
     "wait_seconds), then returns either the finished video (URL plus a saved local file) or a still-running "
-    "result whose task_id you pass to get_task to keep waiting. Calling again with identical arguments "
+    "result whose task_id you pass to get_task to keep waiting (its text says when the job is usually "
+    "done). Calling again with identical arguments "
     "returns the same task instead of paying twice (force_new=true overrides). Each new job is billed by "
     "the provider."
 )

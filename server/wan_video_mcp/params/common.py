@@ -182,8 +182,8 @@ class ToolArguments(StrictArguments):
         le=3600,
         description=(
             "How long this call may wait for the job before returning a still-running result with a task "
-            "handle (jobs take 1-10 minutes). 0 returns right after submitting. Omit for the server default "
-            "(safe for clients that time out at 60 s). Continue waiting later with get_task."
+            "handle (jobs take 1-10 minutes). 0 returns right after submitting. Omit it: the server picks a "
+            "wait your client will not time out on. Continue waiting later with get_task."
         ),
     )
     force_new: bool = Field(

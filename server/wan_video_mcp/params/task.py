@@ -24,7 +24,7 @@ class GetTaskArgs(StrictArguments):
         le=3600,
         description=(
             "How long to keep waiting for the task to finish before returning its current status. 0 "
-            "answers at once with fresh status. Omit for the server default (safe for clients that time "
-            "out at 60 s)."
+            "answers at once with fresh status. Omit it: the server picks a wait your client will not time "
+            "out on."
         ),
     )

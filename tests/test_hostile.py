@@ -350,7 +350,8 @@ async def test_a_finish_at_the_end_of_the_calendar_still_finishes(
 async def test_a_typo_in_a_handle_leaves_no_record(client: Client, settings: Settings) -> None:
     result = await client.call_tool("get_task", {"task_id": "dashscope:no-such-task", "wait_seconds": 0})
 
-    assert result.is_error and (result.structured_content or {})["status"] == "expired"
+    assert not result.is_error, "a lookup that finds nothing is an answer, not a failed call"
+    assert (result.structured_content or {})["status"] == "expired"
     assert journal_rows(settings) == []
     recent = json.loads((await client.read_resource("wan://tasks/recent")).contents[0].text)  # type: ignore[union-attr]
     assert recent == []

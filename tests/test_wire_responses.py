@@ -239,7 +239,7 @@ async def test_a_task_the_provider_forgot_is_reported_as_expired(
 
     result = await client.call_tool("get_task", {"task_id": task_id, "wait_seconds": 0})
 
-    assert result.is_error
+    assert not result.is_error, "get_task answered; the task is what is gone"
     assert "not known to the provider any more" in text_of(result)
     assert (result.structured_content or {})["status"] == "expired"
 
@@ -270,7 +270,7 @@ def test_key_verdicts() -> None:
 async def test_an_unknown_handle_for_dashscope_is_not_found(client: Client) -> None:
     result = await client.call_tool("get_task", {"task_id": "dashscope:does-not-exist", "wait_seconds": 0})
 
-    assert result.is_error and "not known to the provider" in text_of(result)
+    assert "not known to the provider" in text_of(result)
 
 
 async def test_a_key_rejected_while_polling_ends_the_wait_with_a_clear_error(
@@ -285,3 +285,21 @@ async def test_a_key_rejected_while_polling_ends_the_wait_with_a_clear_error(
     result = await client.call_tool("get_task", {"task_id": (submitted.structured_content or {})["task_id"]})
 
     assert result.is_error and "MODELLIX_API_KEY" in text_of(result)
+
+
+async def test_a_failed_job_fails_the_call_but_looking_it_up_does_not(
+    client: Client, emulator: RunningEmulator
+) -> None:
+    # Agent frameworks turn an isError result into a retry of the same call: a generating
+    # call whose job failed is an error; get_task answering "it failed" is its answer.
+    emulator.state.script_next(
+        TaskScript(queue_seconds=0.05, run_seconds=0.1, outcome="failed", error_message="GPU fell over")
+    )
+    made = await client.call_tool("generate_reference_video", R2V_ARGS)
+    task_id = (made.structured_content or {})["task_id"]
+
+    looked_up = await client.call_tool("get_task", {"task_id": task_id})
+
+    assert made.is_error and (made.structured_content or {})["status"] == "failed"
+    assert not looked_up.is_error and (looked_up.structured_content or {})["status"] == "failed"
+    assert "GPU fell over" in text_of(looked_up) and "same arguments" in text_of(looked_up)

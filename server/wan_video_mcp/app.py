@@ -186,7 +186,9 @@ async def _get_task(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallTo
     args = parse_arguments(GetTaskArgs, arguments)
     call = Call.of(ctx)
     wait = call.wait_seconds(args.wait_seconds)
-    return await call.present(await call.service.get_task(args.task_id, wait, call.progress), wait)
+    return await call.present(
+        await call.service.get_task(args.task_id, wait, call.progress), wait, lookup=True
+    )
 
 
 def _add_resources(server: WanServer) -> None:

@@ -46,10 +46,11 @@ class Call:
     def wait_seconds(self, asked: float | None) -> float:
         return self.caller.wait_seconds(asked, self.runtime.settings.wait_seconds)
 
-    async def present(self, result: TaskResult, wait_seconds: float) -> CallToolResult:
+    async def present(self, result: TaskResult, wait_seconds: float, lookup: bool = False) -> CallToolResult:
         size = await self.service.saver.size_of_saved(result.local_file) if result.local_file else None
         linkable = size is not None and size <= self.runtime.settings.max_resource_bytes
-        return render(result, View(wait_seconds, link_file=linkable and self.caller.wants_links))
+        view = View(wait_seconds, link_file=linkable and self.caller.wants_links, lookup=lookup)
+        return render(result, view)
 
 
 def _progress_sink(ctx: Context[Any, Any]) -> ProgressSink:

@@ -88,14 +88,18 @@ class View:
 
     wait_seconds: float  # how long this caller's calls wait: a few seconds, or most of a minute
     link_file: bool = False  # a resource_link to the saved video (readable with resources/read)
+    # get_task reports a task; a task that failed is its answer, not a failed call (agent
+    # frameworks turn an isError result into a retry, then into an aborted run).
+    lookup: bool = False
 
 
 def render(result: TaskResult, view: View) -> CallToolResult:
     content: list[ContentBlock] = [TextContent(type="text", text=summary(result, view))]
     if view.link_file and result.local_file:
         content.append(_file_link(Path(result.local_file)))
-    is_error = result.status in ("failed", "submit_unknown") or (
-        result.status == "expired" and not result.local_file
+    is_error = not view.lookup and (
+        result.status in ("failed", "submit_unknown")
+        or (result.status == "expired" and not result.local_file)
     )
     return CallToolResult(
         content=content, structured_content=result.model_dump(mode="json"), is_error=is_error
@@ -121,7 +125,9 @@ def _how_to_continue(step: ContinueWith, view: View) -> str:
     if view.wait_seconds < QUICK_LIMIT_SECONDS:
         return (
             f"Nothing is lost: the job keeps running and is usually done {soon}. Then call get_task with "
-            f"{call}; a call before that returns within seconds with this same status."
+            f"{call}; a call before that returns within seconds with this same status. If you cannot wait, "
+            "end your turn and give the user the task_id: get_task picks the job up at any time, even in "
+            "a later conversation."
         )
     return (
         f"Nothing is lost: the job keeps running (usually done {soon}). To keep waiting, call get_task "
@@ -145,7 +151,7 @@ def _headline(result: TaskResult) -> str:
             percent = f", {result.progress_percent:.0f}%" if result.progress_percent is not None else ""
             return f"Still {result.status} after {elapsed}{percent}: {who}. Jobs usually take 1-10 minutes."
         case "failed":
-            return f"Task {who} failed: {_error_text(result)}. {_failure_advice(result)}"
+            return f"Task {who} failed: {_error_text(result).rstrip('.')}. {_failure_advice(result)}"
         case "canceled":
             return f"Task {who} was canceled at the provider; no video will come."
         case "expired":
@@ -174,7 +180,9 @@ def _failure_advice(result: TaskResult) -> str:
     text = _error_text(result)
     if any(marker in text for marker in INPUT_PROBLEMS):
         return "Change the inputs before trying again; the same request will fail the same way."
-    return "This may be temporary: call the tool again with force_new=true to retry (billed as a new job)."
+    return (
+        "This may be temporary: call the tool again with the same arguments to retry (billed as a new job)."
+    )
 
 
 def _when(moment: datetime | None) -> str:

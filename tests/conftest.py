@@ -53,6 +53,13 @@ def emulator_settings(emulator: RunningEmulator, tmp_path: Path, **overrides: An
         "output_dir": tmp_path / "videos",
         "download": True,
         "dedupe_window_seconds": 3600.0,
+        "input_roots": None,
+        "s3_bucket": None,
+        "s3_endpoint_url": None,
+        "aws_access_key_id": None,
+        "aws_secret_access_key": None,
+        "aws_session_token": None,
+        "aws_region": None,
         **FAST_POLLS,
     }
     values.update(overrides)

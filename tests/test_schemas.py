@@ -103,7 +103,9 @@ async def test_r2v_schema_mirrors_wan27_r2v(client: Client) -> None:
     assert (props["seed"]["minimum"], props["seed"]["maximum"]) == (0, 2147483647)
     assert props["negative_prompt"]["maxLength"] == 500
     assert props["reference_images"]["maxItems"] == 5 and props["reference_videos"]["maxItems"] == 5
-    assert props["reference_images"]["items"]["format"] == "uri"
+    # A URL or a local file's path: not `format: uri` (clients may refuse a path before sending).
+    assert "format" not in props["reference_images"]["items"]
+    assert "absolute path" in props["reference_images"]["items"]["description"]
     assert "^(Image|Video) [1-5]$" in props["reference_voices"]["patternProperties"]
     assert '"Image 1"' in props["prompt"]["description"] and '"Video 1"' in props["prompt"]["description"]
     assert props["provider"]["enum"] == ["dashscope", "apiyi", "modellix", "aimlapi"]

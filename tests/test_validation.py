@@ -45,7 +45,12 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("generate_reference_video", r2v(reference_voices={"Image 2": IMG}), ["reference_voices", "Image 2"]),
     ("generate_reference_video", r2v(reference_voices={"Video 1": IMG}), ["reference_voices", "Video 1"]),
     ("generate_reference_video", r2v(reference_voices={"Person 1": IMG}), ["reference_voices", "Image N"]),
-    ("generate_reference_video", r2v(reference_images=["not a url"]), ["reference_images[0]", "http(s)"]),
+    # Not a URL: read as a relative file path, which the server cannot place.
+    (
+        "generate_reference_video",
+        r2v(reference_images=["not a url"]),
+        ["reference_images[0]", "absolute path"],
+    ),
     ("generate_reference_video", r2v(first_frame_image="ftp://x/y.png"), ["first_frame_image", "http(s)"]),
     ("generate_reference_video", r2v(prompt=""), ["prompt"]),
     ("generate_reference_video", r2v(prompt="x" * 5001), ["prompt", "5000"]),
@@ -90,7 +95,7 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("edit_video", edit(duration=11), ["duration"]),
     ("edit_video", edit(audio_setting="mute"), ["audio_setting", "auto, origin"]),
     ("edit_video", edit(ratio="2:1"), ["ratio"]),
-    ("edit_video", edit(video_url="/home/me/clip.mp4"), ["video_url", "http(s)"]),
+    ("edit_video", edit(video_url="/home/me/no-such-clip.mp4"), ["video_url", "there is no file"]),
     ("edit_video", edit(provider="aimlapi"), ["provider", "does not offer wan2.7-videoedit"]),
     ("edit_video", edit(provider="modellix", watermark=True), ["watermark"]),
     ("edit_video", edit(function="video_edit"), ["function", "not an argument"]),

@@ -13,7 +13,7 @@ from mcp import Client
 from conftest import EDIT_ARGS, emulator_settings, text_of
 from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import EmulatorOptions, EmulatorState, RunningEmulator, serve_emulator
-from wan_video_mcp.emulator.state import RecordedRequest
+from wan_video_mcp.emulator.state import OssObject, RecordedRequest
 from wan_video_mcp.params import ReferenceVideoArgs
 from wan_video_mcp.params.parsing import parse_arguments
 from wan_video_mcp.providers import ProviderTransport
@@ -443,6 +443,9 @@ async def test_modellix_bodies_are_accepted_on_the_documented_and_the_cli_path(
 async def test_dashscope_oss_uploads_are_resolved_with_the_documented_header(
     client: Client, emulator: RunningEmulator
 ) -> None:
+    # Uploaded elsewhere (say with the DashScope SDK) for this model, moments ago.
+    upload = OssObject("wan2.7-r2v", emulator.state.clock.now(), b"\x89PNG\r\n\x1a\n")
+    emulator.state.oss_objects["dashscope-instant/abc/ref.png"] = upload
     arguments = {
         "prompt": "Image 1 waves",
         "reference_images": ["oss://dashscope-instant/abc/ref.png"],

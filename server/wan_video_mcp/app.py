@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -46,6 +46,7 @@ from wan_video_mcp.providers.transport import build_http_client
 from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.service import VideoService
 from wan_video_mcp.settings import Settings
+from wan_video_mcp.staging import Stager
 from wan_video_mcp.toolkit import define_tool
 
 RECENT_URI = "wan://tasks/recent"
@@ -74,8 +75,14 @@ async def open_runtime(
     )
     await saver.sweep_partials()  # left by a process that died mid-download
     try:
-        async with build_http_client(settings.http_timeout_seconds) as http, anyio.create_task_group() as tg:
+        async with (
+            AsyncExitStack() as stack,
+            build_http_client(settings.http_timeout_seconds) as http,
+            anyio.create_task_group() as tg,
+        ):
             transport = ProviderTransport(http, redactor, settings.http_total_seconds)
+            stager = Stager(settings, journal, transport, registry)
+            stack.push_async_callback(stager.aclose)
             service = VideoService(
                 settings=settings,
                 registry=registry,
@@ -83,6 +90,7 @@ async def open_runtime(
                 journal=journal,
                 saver=saver,
                 background=tg,
+                stager=stager,
             )
             yield Runtime(settings, service)
             tg.cancel_scope.cancel()  # unfinished downloads restart on the next get_task

@@ -54,7 +54,13 @@ class Call:
 
 
 def _progress_sink(ctx: Context[Any, Any]) -> ProgressSink:
+    # One call reports uploads, then the wait; the spec wants each value above the last.
+    last = [-1.0]
+
     async def send(progress: float, total: float | None, message: str) -> None:
+        if progress <= last[0]:
+            return
+        last[0] = progress
         # A no-op unless the client sent a progressToken with this call.
         await ctx.report_progress(progress, total, message)
 

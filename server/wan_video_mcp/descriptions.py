@@ -27,7 +27,10 @@ INSTRUCTIONS = (
     "Creates and edits videos with Alibaba's Wan models. generate_reference_video makes a new video that "
     "keeps subjects from reference images/videos; edit_video changes an existing video from an instruction; "
     "vace_edit runs the five Wan 2.1 VACE functions (reference images, repainting, masked edit, extension, "
-    "outpainting). Media inputs are public http(s) URLs. " + _JOB_FLOW + " Never resubmit a job because a "
+    "outpainting). Media inputs are public http(s) URLs or files on this computer (an absolute path or "
+    "file:// URI: the server uploads them for the provider). "
+    + _JOB_FLOW
+    + " Never resubmit a job because a "
     "call returned 'still running': call get_task with its task_id. If you lost a task_id, read the "
     "resource wan://tasks/recent."
 )

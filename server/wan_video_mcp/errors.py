@@ -94,3 +94,14 @@ class DownloadError(WanError):
 
 class DownloadTooLarge(DownloadError):
     """The video is larger than WAN_MCP_MAX_DOWNLOAD_MB."""
+
+
+class UploadError(WanError):
+    """A local input could not be made reachable for the provider; nothing was submitted."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(
+            f"Could not upload `{field}`: {reason}. Nothing was submitted or charged; try again, or pass a "
+            "public URL instead."
+        )
+        self.field = field

@@ -12,7 +12,7 @@ from mcp_types import CallToolResult, ContentBlock, ResourceLink, TextContent
 
 from wan_video_mcp.journal import JournalRecord
 from wan_video_mcp.settings import ProviderName
-from wan_video_mcp.tasks import ContinueWith, TaskError, TaskResult, typical_remaining, utc_now
+from wan_video_mcp.tasks import ContinueWith, TaskError, TaskResult, UploadedInput, typical_remaining, utc_now
 
 # Below this wait per call, the model is told when to come back rather than to keep waiting.
 QUICK_LIMIT_SECONDS = 10.0
@@ -66,6 +66,7 @@ def task_result(record: JournalRecord, facts: LiveFacts) -> TaskResult:
         error=error,
         reused=facts.reused,
         continue_with=None if done or not record.handle else _continue_with(record),
+        uploads=[UploadedInput.model_validate(upload) for upload in record.uploads],
         notes=notes,
     )
 
@@ -115,8 +116,21 @@ def summary(result: TaskResult, view: View) -> str:
         lines.append(f"Video URL (valid until {_when(result.video_expires_at)}): {result.video_url}")
     if result.continue_with is not None:
         lines.append(_how_to_continue(result.continue_with, view))
+    lines += [_uploaded(upload) for upload in result.uploads]
     lines += result.notes
     return "\n".join(lines)
+
+
+def _uploaded(upload: UploadedInput) -> str:
+    how = {
+        "provider": "uploaded to the provider",
+        "bucket": "uploaded to your bucket",
+        "inline": "sent inline",
+    }
+    where = "" if upload.method == "inline" else f" as {upload.location}"
+    until = f", link valid until {_when(upload.valid_until)}" if upload.valid_until else ""
+    again = " (an earlier upload, reused)" if upload.reused else ""
+    return f"Input {upload.parameter} ({upload.file}) {how[upload.method]}{where}{until}{again}."
 
 
 def _how_to_continue(step: ContinueWith, view: View) -> str:

@@ -34,6 +34,7 @@ from wan_video_mcp.providers.base import (
 )
 from wan_video_mcp.results import LiveFacts, task_result
 from wan_video_mcp.settings import Settings
+from wan_video_mcp.staging import Stager, after_uploads, with_content_hashes
 from wan_video_mcp.submitting import Submitter
 from wan_video_mcp.tasks import TYPICAL_RUN_SECONDS, TaskHandle, TaskResult, TaskSnapshot, TaskState, utc_now
 from wan_video_mcp.waiting import (
@@ -68,6 +69,7 @@ class VideoService:
         journal: Journal,
         saver: VideoSaver,
         background: TaskGroup,
+        stager: Stager,
         clock: Clock | None = None,
     ) -> None:
         self.settings = settings
@@ -78,6 +80,7 @@ class VideoService:
         self._background = background
         self._clock = clock or AnyioClock()
         self._submit_locks = KeyedLocks()
+        self._stager = stager
         window = timedelta(seconds=settings.dedupe_window_seconds)
         self._submitter = Submitter(journal, transport, self._clock, window)
         self._downloads: dict[str, anyio.Event] = {}
@@ -87,18 +90,25 @@ class VideoService:
     ) -> TaskResult:
         deadline = Deadline.after(self._clock, wait_seconds)
         adapter = self.registry.choose(args)
-        request = adapter.submit_request(args)  # built before anything is journaled or sent
+        adapter.submit_request(args)  # every refusal comes before anything is uploaded or sent
+        files = await self._stager.inspect(args, adapter)
         facts = LiveFacts(notes=args.notes())
         if (note := self.registry.why_not_default(args, adapter)) is not None:
             facts.notes.append(note)
-        # Identical = the same effective parameters: a default spelled out is the same request.
-        key = fingerprint(args.tool, adapter.name, args.model, adapter.identity(args))
+        # Identical = the same effective parameters (a default spelled out is the same
+        # request) and the same file contents (not the temporary URLs they travel by).
+        same = with_content_hashes(args, files)
+        key = fingerprint(args.tool, adapter.name, args.model, adapter.identity(same))
         log.debug("submitting %s to %s: %s", args.tool, adapter.label, args.request_params())
         # In this process the lock makes identical calls wait for one submit; across
         # processes the journal's claim does (see _claim). Waiting happens outside both.
         async with self._submit_locks.hold(key):
-            claim = await self._submitter.claim(adapter, args, deadline)
+            staged = await self._stager.stage(args, adapter, files, progress)
+            request = adapter.submit_request(staged.args)
+            claim = await self._submitter.claim(adapter, args, deadline, same=same, uploads=staged.uploads)
             handle = None if claim.row is None else await self._submitter.send(adapter, request, claim.row)
+        if any(upload.method != "inline" for upload in staged.uploads):
+            progress = after_uploads(progress)  # the wait's progress continues above the uploads'
         if claim.existing is not None:
             return await self._reuse(adapter, claim.existing, deadline, progress, facts)
         if handle is None:  # sent, but the answer proves nothing: journaled as unknown

@@ -5,6 +5,7 @@ Keys are `SecretStr` so they never show up in a repr, a log line or a result.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -78,6 +79,22 @@ class Settings(BaseSettings):
         900.0, gt=0, validation_alias=_env("WAN_MCP_DOWNLOAD_TIMEOUT_SECONDS")
     )
     dedupe_window_seconds: float = Field(3600.0, ge=0, validation_alias=_env("WAN_MCP_DEDUPE_WINDOW_SECONDS"))
+    # Local input files: which folders they may come from (os.pathsep-separated; unset: any
+    # file this process can read), and the bucket that makes them reachable for every provider.
+    input_roots: str | None = Field(None, validation_alias=_env("WAN_MCP_INPUT_ROOTS"))
+    s3_bucket: str | None = Field(None, validation_alias=_env("WAN_MCP_S3_BUCKET"))
+    s3_endpoint_url: str | None = Field(None, validation_alias=_env("WAN_MCP_S3_ENDPOINT_URL"))
+    s3_prefix: str = Field("wan-video-mcp/", validation_alias=_env("WAN_MCP_S3_PREFIX"))
+    # A presigned URL must outlive the job's queue; SigV4 allows at most 7 days.
+    s3_url_ttl_seconds: float = Field(
+        86400.0, ge=3600, le=604800, validation_alias=_env("WAN_MCP_S3_URL_TTL_SECONDS")
+    )
+    # The usual AWS credentials, also from --env-file (boto3 alone reads only the process
+    # environment and ~/.aws); unset: boto3's own chain. Secrets are redacted like API keys.
+    aws_access_key_id: str | None = Field(None, validation_alias=_env("AWS_ACCESS_KEY_ID"))
+    aws_region: str | None = Field(None, validation_alias=_env("AWS_REGION", "AWS_DEFAULT_REGION"))
+    aws_secret_access_key: SecretStr | None = Field(None, validation_alias=_env("AWS_SECRET_ACCESS_KEY"))
+    aws_session_token: SecretStr | None = Field(None, validation_alias=_env("AWS_SESSION_TOKEN"))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("WAN_MCP_LOG_LEVEL")
     )
@@ -124,7 +141,15 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every configured key, for redaction."""
-        return [key.get_secret_value() for name in PROVIDER_NAMES if (key := self.api_key(name)) is not None]
+        keys = [self.api_key(name) for name in PROVIDER_NAMES]
+        keys += [self.aws_secret_access_key, self.aws_session_token]
+        return [key.get_secret_value() for key in keys if key is not None]
+
+    @property
+    def input_root_paths(self) -> list[Path]:
+        """The folders local inputs may come from, symlinks resolved (empty: anywhere)."""
+        parts = (self.input_roots or "").split(os.pathsep)
+        return [Path(part).expanduser().resolve() for part in parts if part.strip()]
 
     def redactor(self) -> Redactor:
         return Redactor(self.secrets())

@@ -22,7 +22,7 @@ from wan_video_mcp.providers import (
     RequestOutcomeUnknown,
 )
 from wan_video_mcp.providers.base import SubmitAccepted, SubmitAnswer, SubmitRefused, SubmitUnclear
-from wan_video_mcp.tasks import TaskHandle
+from wan_video_mcp.tasks import TaskHandle, UploadedInput
 from wan_video_mcp.waiting import Clock, Deadline
 
 log = logging.getLogger(__name__)
@@ -45,9 +45,18 @@ class Submitter:
         self._clock = clock
         self._dedupe_window = dedupe_window
 
-    async def claim(self, adapter: ProviderAdapter, args: GeneratingArgs, deadline: Deadline) -> Claim:
+    async def claim(
+        self,
+        adapter: ProviderAdapter,
+        args: GeneratingArgs,
+        deadline: Deadline,
+        *,
+        same: GeneratingArgs,
+        uploads: list[UploadedInput],
+    ) -> Claim:
         """A new row to submit, or the identical submission to return instead.
 
+        `same` is `args` as duplicate checks compare it (local files by content hash).
         An identical submit in flight in another process is waited for; if the provider
         refused it, nothing was created and this call claims its own row."""
         window = None if args.force_new else self._dedupe_window
@@ -57,7 +66,8 @@ class Submitter:
             adapter.name,
             args.model,
             args.request_params(),
-            identity=adapter.identity(args),
+            identity=adapter.identity(same),
+            uploads=[upload.model_dump(mode="json") for upload in uploads],
             reuse_window=window,
             lease=timedelta(seconds=self._transport.total_seconds + LEASE_MARGIN),
         )

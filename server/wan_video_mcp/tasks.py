@@ -99,6 +99,21 @@ class ContinueWith(BaseModel):
     )
 
 
+class UploadedInput(BaseModel):
+    """A local file the server made reachable for the provider before submitting."""
+
+    parameter: str = Field(description="Which argument held the file, e.g. reference_images[0].")
+    file: str = Field(description="The local file's absolute path.")
+    sha256: str
+    method: Literal["provider", "bucket", "inline"] = Field(
+        description="provider: the provider's own temporary upload; bucket: your S3-compatible bucket "
+        "(a presigned URL); inline: sent inside the request."
+    )
+    location: str = Field(description="Where the copy is (oss://..., s3://bucket/key; inline: none).")
+    valid_until: datetime | None = Field(None, description="When the provider's link to it stops working.")
+    reused: bool = Field(False, description="True when an earlier upload of the same content was used.")
+
+
 class TaskResult(BaseModel):
     """structuredContent of every tool result (the tools' outputSchema)."""
 
@@ -135,6 +150,9 @@ class TaskResult(BaseModel):
     )
     continue_with: ContinueWith | None = Field(
         None, description="Call this to keep waiting (set while not done)."
+    )
+    uploads: list[UploadedInput] = Field(
+        default_factory=list[UploadedInput], description="Local input files uploaded for this task."
     )
     notes: list[str] = Field(default_factory=list, description="Things worth telling the user.")
 

@@ -12,7 +12,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response, S
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wan_video_mcp.emulator import aimlapi, apiyi, dashscope, modellix
+from wan_video_mcp.emulator import aimlapi, apiyi, dashscope, modellix, uploads
 from wan_video_mcp.emulator.common import (
     CutOffResponse,
     Refusal,
@@ -35,6 +35,7 @@ def build_app(state: EmulatorState) -> ASGIApp:
             Mount("/modellix", routes=modellix.routes(state)),
             Mount("/aimlapi", routes=aimlapi.routes(state)),
             Route("/cdn/{provider}/{token}.mp4", _cdn(state), methods=["GET"]),
+            uploads.oss_route(state),
             Route("/", _index, methods=["GET"]),
         ],
         exception_handlers={Refusal: answer_refusal},

@@ -6,6 +6,7 @@ not pydantic models): a mistake in the server's bodies shows up as a 400 here.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
@@ -64,6 +65,18 @@ def boolean(value: Any) -> Problem:
 def url(value: Any) -> Problem:
     ok = isinstance(value, str) and value.startswith(("http://", "https://", "oss://"))
     return None if ok else "must be an http(s) URL"
+
+
+def url_or_data(value: Any) -> Problem:
+    """[doc] Modellix videoedit video_url: "URL (HTTP/HTTPS/OSS) or Base64 encoded data"."""
+    if isinstance(value, str) and value.startswith("data:"):
+        header, _, data = value.partition(",")
+        try:
+            base64.b64decode(data, validate=True)
+        except ValueError:
+            return "must be a URL or valid Base64 data"
+        return None if header.endswith(";base64") and data else "must be a URL or valid Base64 data"
+    return url(value)
 
 
 def listing(item: Check, high: int, low: int = 0) -> Check:

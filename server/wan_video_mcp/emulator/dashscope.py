@@ -24,6 +24,7 @@ from wan_video_mcp.emulator.common import (
     stamp,
 )
 from wan_video_mcp.emulator.state import EmulatedProvider, EmulatedTask, EmulatorState, Fault
+from wan_video_mcp.emulator.uploads import oss_url_problem, policy_route
 
 WAN27 = ("wan2.7-r2v", "wan2.7-videoedit")
 # [doc] The Beijing region keeps the older VACE name; the others use the new one.
@@ -117,6 +118,8 @@ def submit_route(
         if "oss://" in json.dumps(body) and request.headers.get("x-dashscope-ossresourceresolve") != "enable":
             message = "oss:// inputs need the header X-DashScope-OssResourceResolve: enable"
             return render(Fault("invalid", message=message))
+        if provider == "dashscope" and (problem := oss_url_problem(state, body, str(body.get("model")))):
+            return render(Fault("invalid", message=problem))
         min_refs = 1 if provider == "apiyi" and state.options.apiyi_videoedit_requires_reference else 0
         if problem := body_problem(body, models(), state.options.reject_unknown_fields, min_refs):
             return render(Fault("invalid", message=problem))
@@ -195,5 +198,6 @@ def routes(state: EmulatorState) -> list[Route]:
             dashscope_error,
         ),
         Route("/api/v1/tasks/{task_id}", get_task, methods=["GET"]),
+        policy_route(state),
         Route("/api/v1/tasks/{task_id}/cancel", cancel, methods=["POST"]),
     ]

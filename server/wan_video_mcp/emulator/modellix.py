@@ -51,7 +51,7 @@ R2V: dict[str, checks.Check] = {
     "seed": checks.integer(0, checks.MAX_SEED),
 }
 VIDEOEDIT: dict[str, checks.Check] = {
-    "video_url": checks.url,
+    "video_url": checks.url_or_data,
     "reference_images": checks.listing(checks.url, 4),
     **{
         name: R2V[name]

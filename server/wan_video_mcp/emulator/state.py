@@ -11,7 +11,7 @@ from importlib.resources import files
 from typing import Any, Literal
 
 EmulatedProvider = Literal["dashscope", "apiyi", "modellix", "aimlapi"]
-CallKind = Literal["submit", "poll", "check", "download"]
+CallKind = Literal["submit", "poll", "check", "download", "policy", "upload"]
 TaskPhase = Literal["queued", "running", "succeeded", "failed", "canceled", "expired"]
 # Provider-rendered kinds: auth, balance, rate_limit, moderation, invalid, server_error, not_found.
 # Wire-level kinds, the same everywhere: slow (answer after `delay`), garbled, drop (cut off
@@ -117,6 +117,15 @@ class EmulatorOptions:
 
 
 @dataclass
+class OssObject:
+    """A file in DashScope's temporary storage: bound to one model, kept 48 h."""
+
+    model: str
+    uploaded_at: float
+    content: bytes
+
+
+@dataclass
 class EmulatedTask:
     provider: EmulatedProvider
     task_id: str
@@ -177,6 +186,7 @@ class EmulatorState:
         self._faults: dict[tuple[str, str], deque[Fault]] = {}
         self.video = sample_video()
         self.next_task_id: str | None = None
+        self.oss_objects: dict[str, OssObject] = {}
 
     # --- test controls -------------------------------------------------
     def script_next(self, script: TaskScript) -> None:

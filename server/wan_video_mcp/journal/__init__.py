@@ -4,7 +4,7 @@
 default). A claim ("is there one already? if not, I claim it") is atomic in the store.
 """
 
-from wan_video_mcp.journal.records import Claim, JournalRecord, JournalState, fingerprint
+from wan_video_mcp.journal.records import Claim, JournalRecord, JournalState, UploadRecord, fingerprint
 from wan_video_mcp.journal.sqlite import MIGRATIONS, SCHEMA_VERSION, Journal
 
 __all__ = [
@@ -14,5 +14,6 @@ __all__ = [
     "Journal",
     "JournalRecord",
     "JournalState",
+    "UploadRecord",
     "fingerprint",
 ]

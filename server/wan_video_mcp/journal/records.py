@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from wan_video_mcp.tasks import utc_now
 
@@ -51,6 +51,8 @@ class JournalRecord(BaseModel):
     owner: str | None = None
     lease_until: datetime | None = None
     provider_status: str | None = None
+    # Local inputs uploaded for this submission (tasks.UploadedInput, as JSON).
+    uploads: list[dict[str, Any]] = Field(default_factory=list[dict[str, Any]])
 
     @property
     def outcome_unknown(self) -> bool:
@@ -59,6 +61,18 @@ class JournalRecord(BaseModel):
     @property
     def lease_expired(self) -> bool:
         return utc_now() > (self.lease_until or self.submitted_at + LEGACY_LEASE)
+
+
+class UploadRecord(BaseModel):
+    """One file content uploaded to one destination (a provider's model and account, or a
+    bucket): reused while its copy is still there and its link still valid."""
+
+    sha256: str
+    destination: str
+    location: str
+    size: int
+    uploaded_at: datetime
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import anyio
 import anyio.to_thread
 
 from wan_video_mcp.errors import ConfigurationError
-from wan_video_mcp.journal.records import Claim, JournalRecord, fingerprint
+from wan_video_mcp.journal.records import Claim, JournalRecord, UploadRecord, fingerprint
 from wan_video_mcp.owners import ProcessOwner
 from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.tasks import TaskSnapshot, utc_now
@@ -66,6 +66,18 @@ MIGRATIONS = (
     ALTER TABLE tasks ADD COLUMN provider_status TEXT;
     CREATE INDEX tasks_state ON tasks (state);
     """,
+    """
+    ALTER TABLE tasks ADD COLUMN uploads_json TEXT;
+    CREATE TABLE uploads (
+        sha256 TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        location TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        uploaded_at TEXT NOT NULL,
+        expires_at TEXT,
+        PRIMARY KEY (sha256, destination)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # How long a write waits for another process's transaction (a migration, a claim).
@@ -105,6 +117,7 @@ class Journal:
         reuse_window: timedelta | None,
         lease: timedelta,
         identity: dict[str, Any] | None = None,
+        uploads: list[dict[str, Any]] | None = None,
     ) -> Claim:
         """An identical submission to return (unless `reuse_window` is None), or a new row owned
         by this process for `lease`, decided in one transaction that all processes respect.
@@ -124,10 +137,21 @@ class Journal:
             "updated_at": now.isoformat(),
             "owner": ProcessOwner.current().token,
             "lease_until": (now + lease).isoformat(),
+            "uploads_json": json.dumps(uploads) if uploads else None,
         }
         # Rows journaled before schema 3 were fingerprinted from the parameters the caller set.
         known = (new, fingerprint(tool, provider, model, params))
         return await self._run(partial(_claim, row=row, fingerprints=known, window=reuse_window))
+
+    async def find_upload(self, sha256: str, destination: str) -> UploadRecord | None:
+        sql = "SELECT * FROM uploads WHERE sha256 = ? AND destination = ?"
+        rows = await self._run(lambda db: db.execute(sql, (sha256, destination)).fetchall())
+        return UploadRecord.model_validate(dict(rows[0])) if rows else None
+
+    async def record_upload(self, upload: UploadRecord) -> None:
+        row = upload.model_dump(mode="json")
+        sql = f"INSERT OR REPLACE INTO uploads ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})"  # noqa: S608  (column names are ours)
+        await self._run(lambda db: db.execute(sql, tuple(row.values())))
 
     async def settle(self, record: JournalRecord) -> JournalRecord:
         """`record`, turned into an unknown outcome first if its claim was abandoned."""
@@ -374,6 +398,8 @@ def _record(row: sqlite3.Row) -> JournalRecord:
     data["params"] = json.loads(data.pop("params_json"))
     usage = data.pop("usage_json")
     data["usage"] = json.loads(usage) if usage else None
+    uploads = data.pop("uploads_json", None)
+    data["uploads"] = json.loads(uploads) if uploads else []
     return JournalRecord.model_validate(data)
 
 

@@ -7,29 +7,24 @@ import json
 import re
 import unicodedata
 from functools import cache
-from typing import Annotated, Any, ClassVar, Literal, get_origin
-from urllib.parse import urlsplit
+from typing import Annotated, Any, ClassVar, Literal, Self, get_origin
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from wan_video_mcp.addresses import why_not_public
+from wan_video_mcp.params.media import OSS_PREFIX, MediaItem, MediaKind, media_items, replaced
 from wan_video_mcp.settings import ProviderName
 
 ModelName = Literal["wan2.7-r2v", "wan2.7-videoedit", "wan2.1-vace-plus"]
 ToolName = Literal["generate_reference_video", "edit_video", "vace_edit"]
 
 MAX_SEED = 2147483647
-# Schemes in any case (RFC 3986); the validator writes them lower-case.
-URL_PATTERN = r"^([Hh][Tt][Tt][Pp][Ss]?|[Oo][Ss][Ss])://\S+$"
-OSS_PREFIX = "oss://"
 # More entries than any list or object parameter takes (the largest allow 5).
 MAX_ENTRIES = 100
-URL_SHAPE = "must be a public http(s):// URL with no spaces (or a DashScope oss:// upload)"
-# Control characters other than tab and newlines: nothing a prompt means, and a way to
-# smuggle text past a provider's filters.
 # Characters that print nothing: format (zero-width, BOM), separators, controls.
 INVISIBLE = frozenset({"Cf", "Zs", "Zl", "Zp", "Cc"})
+# Control characters other than tab and newlines: nothing a prompt means, and a way to
+# smuggle text past a provider's filters.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -43,44 +38,6 @@ def _meaningful_text(text: str) -> str:
     return text
 
 
-def _reachable_by_the_provider(url: str) -> str:
-    """The provider downloads media URLs itself: refuse what it cannot reach or should not see."""
-    if url.lstrip().startswith("["):
-        raise PydanticCustomError("url_list", "is a list written as text; this parameter takes one URL")
-    if not re.match(URL_PATTERN, url):
-        raise PydanticCustomError("url_shape", URL_SHAPE)
-    scheme, _, rest = url.partition("://")
-    url = f"{scheme.lower()}://{rest}"
-    if url.startswith(OSS_PREFIX):
-        return url
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        port = 0
-    if port == 0:
-        raise PydanticCustomError("url_port", "has an invalid port; give a port from 1 to 65535")
-    if "@" in parts.netloc:
-        raise PydanticCustomError(
-            "url_credentials",
-            "must not carry a user name or password (user:password@...): the provider would receive them "
-            "and most refuse such URLs; use a public or pre-signed URL",
-        )
-    host = parts.hostname or ""
-    if not host:
-        raise PydanticCustomError(
-            "url_host", "has no host name; give a full public URL such as https://host/a.png"
-        )
-    if (reason := why_not_public(host)) is not None:
-        raise PydanticCustomError(
-            "url_not_public",
-            "names {host}, {reason}; the provider downloads the file itself and cannot reach it. Use a "
-            "publicly reachable URL",
-            {"host": host, "reason": reason},
-        )
-    return url
-
-
 def _integral_number(value: Any) -> Any:
     # JSON Schema counts 5.0 as an integer, and some clients serialise numbers that way;
     # that is a spelling of 5, not a coercion. "5" and 5.5 stay refused.
@@ -91,19 +48,6 @@ def _integral_number(value: Any) -> Any:
 
 JsonInt = Annotated[int, BeforeValidator(_integral_number)]
 
-MediaUrl = Annotated[
-    str,
-    AfterValidator(_reachable_by_the_provider),
-    Field(
-        pattern=URL_PATTERN,
-        max_length=4096,
-        json_schema_extra={"format": "uri"},
-        description=(
-            "Publicly reachable http(s) URL (the provider downloads it), or an oss:// URL from DashScope's "
-            "temporary upload (DashScope only)."
-        ),
-    ),
-]
 Resolution = Literal["720P", "1080P"]
 Ratio = Literal["16:9", "9:16", "1:1", "4:3", "3:4"]
 
@@ -168,6 +112,8 @@ class ToolArguments(StrictArguments):
 
     tool: ClassVar[ToolName]
     model: ClassVar[ModelName]
+    # Each media parameter and what it must hold.
+    media_kinds: ClassVar[dict[str, MediaKind]]
 
     provider: ProviderName | None = Field(
         None,
@@ -211,6 +157,15 @@ class ToolArguments(StrictArguments):
         same identity (and provider) are the same request, however the caller spelled it."""
         names = [name for name in type(self).model_fields if name not in CALL_OPTION_FIELDS]
         return {name: _jsonable(getattr(self, name)) for name in names}
+
+    def media(self) -> list[MediaItem]:
+        """Every media input of this call, in parameter order."""
+        return list(media_items(self, self.media_kinds))
+
+    def with_references(self, references: dict[str, str]) -> Self:
+        """A copy whose media references are swapped (old -> new): local files for the URLs they
+        were uploaded to, or for their content hashes when comparing requests."""
+        return self.model_copy(update=replaced(self, self.media_kinds, references))
 
     def uses_oss(self) -> bool:
         """True when any input is an oss:// URL, which only DashScope can read."""

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from wan_video_mcp.errors import InvalidArguments, InvalidRequest
-from wan_video_mcp.params.common import URL_PATTERN, URL_SHAPE
+from wan_video_mcp.params.media import URL_PATTERN, URL_SHAPE
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 MAX_ERRORS = 10

@@ -10,7 +10,6 @@ from pydantic import Field
 from wan_video_mcp.errors import InvalidRequest
 from wan_video_mcp.params.common import (
     JsonInt,
-    MediaUrl,
     ModelName,
     NegativePrompt,
     PromptExtend,
@@ -22,6 +21,7 @@ from wan_video_mcp.params.common import (
     ToolName,
     Watermark,
 )
+from wan_video_mcp.params.media import MediaKind, MediaRef
 
 MAX_REFERENCES = 5
 MAX_DURATION = 15
@@ -34,6 +34,12 @@ _LABEL = re.compile(r"^(Image|Video) ([1-5])$")
 class ReferenceVideoArgs(ToolArguments):
     tool: ClassVar[ToolName] = "generate_reference_video"
     model: ClassVar[ModelName] = "wan2.7-r2v"
+    media_kinds: ClassVar[dict[str, MediaKind]] = {
+        "reference_images": "image",
+        "reference_videos": "video",
+        "first_frame_image": "image",
+        "reference_voices": "audio",
+    }
 
     prompt: Text = Field(
         min_length=1,
@@ -46,7 +52,7 @@ class ReferenceVideoArgs(ToolArguments):
             "multi-shot video."
         ),
     )
-    reference_images: list[MediaUrl] = Field(
+    reference_images: list[MediaRef] = Field(
         default_factory=list,
         max_length=MAX_REFERENCES,
         description=(
@@ -55,7 +61,7 @@ class ReferenceVideoArgs(ToolArguments):
             "reference_images, reference_videos or first_frame_image is required."
         ),
     )
-    reference_videos: list[MediaUrl] = Field(
+    reference_videos: list[MediaRef] = Field(
         default_factory=list,
         max_length=MAX_REFERENCES,
         description=(
@@ -64,14 +70,14 @@ class ReferenceVideoArgs(ToolArguments):
             "the duration must be 2-10 s."
         ),
     )
-    first_frame_image: MediaUrl | None = Field(
+    first_frame_image: MediaRef | None = Field(
         None,
         description=(
             "Optional image the video starts from (at most one; not counted in the 5 references). When "
             "given, ratio is ignored and the video takes this image's shape."
         ),
     )
-    reference_voices: dict[SubjectLabel, MediaUrl] = Field(
+    reference_voices: dict[SubjectLabel, MediaRef] = Field(
         default_factory=dict,
         max_length=MAX_REFERENCES,
         json_schema_extra={"additionalProperties": False},
@@ -112,7 +118,7 @@ class ReferenceVideoArgs(ToolArguments):
             raise InvalidRequest(
                 "reference_images",
                 "wan2.7-r2v needs at least one input image or video.",
-                "Give reference_images, reference_videos or first_frame_image (public http(s) URLs).",
+                "Give reference_images, reference_videos or first_frame_image (public URLs or local files).",
             )
 
     def _check_reference_count(self) -> None:

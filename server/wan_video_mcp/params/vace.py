@@ -15,7 +15,6 @@ from pydantic import Field
 from wan_video_mcp.errors import InvalidRequest
 from wan_video_mcp.params.common import (
     JsonInt,
-    MediaUrl,
     ModelName,
     PromptExtend,
     Seed,
@@ -23,6 +22,7 @@ from wan_video_mcp.params.common import (
     ToolArguments,
     ToolName,
 )
+from wan_video_mcp.params.media import MediaKind, MediaRef
 
 VaceFunction = Literal[
     "image_reference", "video_repainting", "video_edit", "video_extension", "video_outpainting"
@@ -49,6 +49,16 @@ def _scale(side: str) -> Any:  # a pydantic FieldInfo standing in as the default
 class VaceEditArgs(ToolArguments):
     tool: ClassVar[ToolName] = "vace_edit"
     model: ClassVar[ModelName] = "wan2.1-vace-plus"
+    media_kinds: ClassVar[dict[str, MediaKind]] = {
+        "ref_images_url": "image",
+        "video_url": "video",
+        "mask_image_url": "image",
+        "mask_video_url": "video",
+        "first_clip_url": "video",
+        "last_clip_url": "video",
+        "first_frame_url": "image",
+        "last_frame_url": "image",
+    }
 
     function: VaceFunction = Field(
         description=(
@@ -66,7 +76,7 @@ class VaceEditArgs(ToolArguments):
         max_length=800,
         description="What the video should show or how to change it, 1-800 characters (English or Chinese).",
     )
-    ref_images_url: list[MediaUrl] = Field(
+    ref_images_url: list[MediaRef] = Field(
         default_factory=list,
         max_length=3,
         description=(
@@ -82,7 +92,7 @@ class VaceEditArgs(ToolArguments):
             'background); same length as ref_images_url, at most one "bg".'
         ),
     )
-    video_url: MediaUrl | None = Field(
+    video_url: MediaRef | None = Field(
         None,
         description=(
             "Input video (mp4, at most 50 MB and 5 s). Required for video_repainting, video_edit and "
@@ -103,14 +113,14 @@ class VaceEditArgs(ToolArguments):
         le=1.0,
         description="video_repainting only: how closely to follow the control_condition, 0-1.",
     )
-    mask_image_url: MediaUrl | None = Field(
+    mask_image_url: MediaRef | None = Field(
         None,
         description=(
             "video_edit: image mask of the area to change (white = edit, black = keep) for the frame "
             "mask_frame_id. Give this or mask_video_url, not both."
         ),
     )
-    mask_video_url: MediaUrl | None = Field(
+    mask_video_url: MediaRef | None = Field(
         None,
         description=(
             "video_edit: video mask with one mask per frame (same frame count as video_url). Give this or "
@@ -138,16 +148,16 @@ class VaceEditArgs(ToolArguments):
         "hull",
         description="video_edit: shape of the grown mask: hull (convex hull), bbox (rectangle), original.",
     )
-    first_clip_url: MediaUrl | None = Field(
+    first_clip_url: MediaRef | None = Field(
         None, description="video_extension: clip (at most 3 s) the new video starts from."
     )
-    last_clip_url: MediaUrl | None = Field(
+    last_clip_url: MediaRef | None = Field(
         None, description="video_extension: clip (at most 3 s) the new video leads into."
     )
-    first_frame_url: MediaUrl | None = Field(
+    first_frame_url: MediaRef | None = Field(
         None, description="video_extension: image the new video starts from."
     )
-    last_frame_url: MediaUrl | None = Field(None, description="video_extension: image the new video ends on.")
+    last_frame_url: MediaRef | None = Field(None, description="video_extension: image the new video ends on.")
     top_scale: float = _scale("upward")
     bottom_scale: float = _scale("downward")
     left_scale: float = _scale("to the left")

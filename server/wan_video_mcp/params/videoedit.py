@@ -7,7 +7,6 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from wan_video_mcp.params.common import (
-    MediaUrl,
     ModelName,
     NegativePrompt,
     PromptExtend,
@@ -19,6 +18,7 @@ from wan_video_mcp.params.common import (
     ToolName,
     Watermark,
 )
+from wan_video_mcp.params.media import MediaKind, MediaRef
 
 MAX_STYLE_IMAGES = 4
 EditDuration = Literal[0, 2, 3, 4, 5, 6, 7, 8, 9, 10]
@@ -27,11 +27,12 @@ EditDuration = Literal[0, 2, 3, 4, 5, 6, 7, 8, 9, 10]
 class EditVideoArgs(ToolArguments):
     tool: ClassVar[ToolName] = "edit_video"
     model: ClassVar[ModelName] = "wan2.7-videoedit"
+    media_kinds: ClassVar[dict[str, MediaKind]] = {"video_url": "video", "reference_images": "image"}
 
-    video_url: MediaUrl = Field(
+    video_url: MediaRef = Field(
         description=(
-            "The video to edit: public http(s) URL of an mp4 or mov, 2-10 s long, 240-4096 px per side, "
-            "at most 100 MB."
+            "The video to edit (a public URL or a local file's absolute path): mp4 or mov, 2-10 s long, "
+            "240-4096 px per side, at most 100 MB."
         ),
     )
     prompt: Text | None = Field(
@@ -44,7 +45,7 @@ class EditVideoArgs(ToolArguments):
             "in list order."
         ),
     )
-    reference_images: list[MediaUrl] = Field(
+    reference_images: list[MediaRef] = Field(
         default_factory=list,
         max_length=MAX_STYLE_IMAGES,
         description=(

@@ -18,10 +18,18 @@ from pydantic import BaseModel, ValidationError
 
 from wan_video_mcp.errors import ProviderUnavailable, WanError
 from wan_video_mcp.params import GeneratingArgs, ModelName
+from wan_video_mcp.params.media import is_local
 from wan_video_mcp.settings import ProviderName, Settings
 from wan_video_mcp.tasks import TaskSnapshot
 
 CallKind = Literal["submit", "poll", "check"]
+# How a file on this machine reaches a provider: its own upload facility, the user's
+# bucket (a presigned URL), or inline in the request where the provider documents that.
+LocalRoute = Literal["provider", "bucket", "inline"]
+BUCKET_HINT = (
+    "set WAN_MCP_S3_BUCKET (with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and WAN_MCP_S3_ENDPOINT_URL for a "
+    "non-AWS store) so the server can upload it"
+)
 BodyT = TypeVar("BodyT", bound=BaseModel)
 
 # The ids DashScope, APIYI and Modellix issue (UUIDs, "task-…"): letters, digits, - and _,
@@ -102,10 +110,15 @@ class ProviderAdapter(ABC):
     # HTTP statuses this provider documents as "request refused" on a submit; anything
     # else that is not a 2xx (5xx, gateway errors, 408) may come after a job was created.
     refusal_statuses: ClassVar[frozenset[int]]
+    # Whether the provider hosts uploads itself (DashScope's temporary oss:// files).
+    takes_uploads: ClassVar[bool] = False
+    # The (model, parameter) pairs the provider documents as accepting inline (base64) data.
+    inline_fields: ClassVar[frozenset[tuple[ModelName, str]]] = frozenset()
 
     def __init__(self, settings: Settings) -> None:
         key = settings.api_key(self.name)
         self._key = key.get_secret_value() if key is not None else None
+        self._bucket = settings.s3_bucket is not None
 
     @property
     def configured(self) -> bool:
@@ -122,6 +135,24 @@ class ProviderAdapter(ABC):
         """Why this provider cannot honour `args` exactly (None when it can)."""
         if args.uses_oss():
             return "oss:// URLs are DashScope temporary uploads that only DashScope can read"
+        return self.unreachable_files(args)
+
+    def local_route(self, model: ModelName, field: str) -> LocalRoute | None:
+        """How a local file for `field` reaches this provider, best way first; None: no way."""
+        if self.takes_uploads:
+            return "provider"
+        if self._bucket:
+            return "bucket"
+        return "inline" if (model, field) in self.inline_fields else None
+
+    def unreachable_files(self, args: GeneratingArgs) -> str | None:
+        """Why a local file in `args` cannot reach this provider (None when every one can)."""
+        for item in args.media():
+            if is_local(item.reference) and self.local_route(args.model, item.field) is None:
+                return (
+                    f"{self.label} cannot fetch {item.label}, a file on this computer: use DashScope (it "
+                    f"takes uploads), {BUCKET_HINT}, or pass a public URL"
+                )
         return None
 
     @abstractmethod

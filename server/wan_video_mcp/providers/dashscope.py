@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
@@ -117,6 +118,8 @@ class DashScopeAdapter(DashScopeCompatibleSubmit):
     # [doc] InvalidParameter/InvalidURL/DataInspection/Arrearage (400), InvalidApiKey (401),
     # AccessDenied (403), Throttling (429). InternalError (500) may follow a created task.
     refusal_statuses: ClassVar[frozenset[int]] = frozenset({400, 401, 403, 429})
+    # [doc] its temporary upload (getPolicy + an OSS form POST) yields oss:// URLs.
+    takes_uploads: ClassVar[bool] = True
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
@@ -125,6 +128,17 @@ class DashScopeAdapter(DashScopeCompatibleSubmit):
 
     def unsupported(self, args: GeneratingArgs) -> str | None:
         return None  # DashScope takes every parameter, and reads its own oss:// uploads
+
+    def upload_policy_request(self, model: ModelName) -> HttpRequest:
+        """[doc] The temporary upload's policy for `model`: files are bound to that model."""
+        params = {"action": "getPolicy", "model": self.model_id(model) or model}
+        headers = {**self._auth(), "Accept": "application/json"}
+        return HttpRequest("GET", f"{self.base_url}/api/v1/uploads", headers, params=params)
+
+    @property
+    def account(self) -> str:
+        """Which account uploads belong to, without the key: a short hash of it."""
+        return hashlib.sha256((self._key or "").encode()).hexdigest()[:16]
 
     def extra_headers(self, args: GeneratingArgs) -> dict[str, str]:
         # DashScope resolves oss:// inputs from its temporary upload only when asked to.

@@ -85,6 +85,8 @@ class ModellixAdapter(ProviderAdapter):
     # [doc] 400 validation, 401 key, 402 balance, 429 rate limit. Its 500/503 are "retryable",
     # which does not say that no job was created.
     refusal_statuses: ClassVar[frozenset[int]] = frozenset({400, 401, 402, 429})
+    # [doc] wan2.7-videoedit video_url: "Input video URL (HTTP/HTTPS/OSS) or Base64 encoded data".
+    inline_fields: ClassVar[frozenset[tuple[ModelName, str]]] = frozenset({("wan2.7-videoedit", "video_url")})
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)

@@ -1,0 +1,47 @@
+"""A video's or voice clip's duration and size, read from its container header with PyAV
+(FFmpeg's libraries in a wheel: no `ffmpeg` on PATH needed). The only module that
+imports `av`; it does so on first use, and the reading runs off the event loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+import anyio.to_thread
+
+# Reading a header takes milliseconds; a file that takes longer is not a sound media file.
+PROBE_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class MediaFacts:
+    seconds: float | None
+    width: int | None = None
+    height: int | None = None
+
+
+class Unreadable(Exception):
+    """The file's container could not be read."""
+
+
+async def probe(path: Path) -> MediaFacts:
+    with anyio.move_on_after(PROBE_SECONDS) as scope:
+        return await anyio.to_thread.run_sync(_read, path, abandon_on_cancel=True)
+    assert scope.cancelled_caught
+    raise Unreadable(f"reading its header took more than {PROBE_SECONDS:g} s")
+
+
+def _read(path: Path) -> MediaFacts:
+    import av  # noqa: PLC0415  (imported on first use: the server starts without it)
+    from av.error import FFmpegError  # noqa: PLC0415
+
+    try:
+        with av.open(str(path)) as container:
+            seconds = container.duration / 1_000_000 if container.duration else None
+            video = container.streams.video[0] if container.streams.video else None
+            if video is None:
+                return MediaFacts(seconds)
+            return MediaFacts(seconds, video.codec_context.width, video.codec_context.height)
+    except (FFmpegError, OSError, ValueError) as exc:
+        raise Unreadable(str(exc)[:200]) from None

@@ -20,6 +20,8 @@ from mcp_types import CallToolResult
 from wan_video_mcp.emulator import EmulatorClock, EmulatorState, RunningEmulator, TaskScript, serve_emulator
 
 SAMPLE = "https://example.com/demo"  # the emulator never fetches inputs; any URL shape works
+# A character sheet shipped with the package: the demo's "file on your disk".
+HERO = Path(__file__).resolve().parent / "assets" / "hero.png"
 # Keep only what a subprocess needs to start; never pass real provider keys to the demo.
 PASSED_THROUGH = ("PATH", "HOME", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP", "LANG", "LC_ALL", "VIRTUAL_ENV")
 
@@ -75,13 +77,16 @@ def _server_params(emulator: RunningEmulator, data_dir: Path, output_dir: Path) 
 
 
 async def _first_job(client: Client, out: TextIO) -> None:
-    out.write("1) generate_reference_video via APIYI, waiting with progress:\n")
+    out.write(
+        "1) generate_reference_video via DashScope from a file on this computer (uploaded through the\n"
+        f"   provider's temporary storage), waiting with progress:\n   {HERO}\n"
+    )
     arguments: dict[str, Any] = {
         "prompt": "Image 1 walks through a blooming garden and waves at the camera",
-        "reference_images": [f"{SAMPLE}/character.png"],
+        "reference_images": [str(HERO)],
         "duration": 5,
         "resolution": "720P",
-        "provider": "apiyi",
+        "provider": "dashscope",
     }
     line = ProgressLine(out)
     result = await client.call_tool("generate_reference_video", arguments, progress_callback=line)

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import av
 import boto3
 import httpx2
 import pytest
 from mcp import Client
 from moto.server import ThreadedMotoServer
 from mypy_boto3_s3 import S3Client
+from pydantic import ValidationError
 
 from conftest import NAMED, R2V_ARGS, emulator_settings, text_of
 from media import mp4, png, wav
@@ -27,6 +30,7 @@ from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import RunningEmulator
 from wan_video_mcp.emulator.state import Fault
 from wan_video_mcp.settings import Settings
+from wan_video_mcp.staging.dashscope import DashScopeUploads
 from wan_video_mcp.tasks import utc_now
 
 pytestmark = pytest.mark.anyio
@@ -297,8 +301,8 @@ async def test_upload_progress_reaches_the_client(emulator: RunningEmulator, tmp
     )
 
     uploading = [message for message in messages if message.startswith("uploading video_url · ")]
-    size = f"{clip.stat().st_size / 1024:.0f} KB"
-    assert uploading and uploading[-1].endswith(f"{size.removesuffix(' KB')} of {size}"), messages
+    size = f"{clip.stat().st_size / 1024:.1f}"
+    assert uploading and uploading[-1].endswith(f"{size} of {size} KB"), messages
 
 
 # --- refusals: each costs nothing and names the field and the fix -------------------------
@@ -439,3 +443,102 @@ async def test_credentials_from_the_settings_file_work_and_never_show(
     )
     assert secret not in text_of(broken) and secret not in json.dumps(works.structured_content)
     assert emulator.state.count(call="submit") == 1, "the failed upload submitted nothing"
+
+
+def more_refusals(tmp_path: Path) -> list[tuple[str, str, dict[str, Any], str]]:
+    (tmp_path / "fake.bmp").write_bytes(b"BM" + b"this is not a bitmap at all" * 2)
+    heic = tmp_path / "photo.jpg"
+    heic.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64)
+    song = tmp_path / "song.mp4"
+    with av.open(str(song), "w") as container:  # 3 s of sound in an mp4, no picture
+        stream = container.add_stream("aac", rate=8000)
+        stream.layout = "mono"
+        for index in range(24):
+            frame = av.AudioFrame(format="fltp", layout="mono", samples=1024)
+            frame.sample_rate, frame.pts = 8000, index * 1024
+            for plane in frame.planes:
+                plane.update(bytes(plane.buffer_size))  # silence
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(mp4(tmp_path / "whole.mp4", 3).read_bytes()[:3000])  # truncated
+    edit = {"prompt": "clay", "provider": "dashscope"}
+    return [
+        (
+            "bytes that only start like a bitmap",
+            "generate_reference_video",
+            {**R2V_ARGS, "reference_images": [str(tmp_path / "fake.bmp")]},
+            "cannot be read as an image",
+        ),
+        (
+            "an iPhone photo",
+            "generate_reference_video",
+            {**R2V_ARGS, "reference_images": [str(heic)]},
+            "HEIC/AVIF",
+        ),
+        ("sound without a picture", "edit_video", {**edit, "video_url": str(song)}, "no video track"),
+        ("a truncated video", "edit_video", {**edit, "video_url": str(clip)}, "intact file"),
+        (
+            "a NUL in the path",
+            "generate_reference_video",
+            {**R2V_ARGS, "reference_images": [f"{tmp_path}/a.png\x00.png"]},
+            "NUL",
+        ),
+        ("a single-label host", "edit_video", {**edit, "video_url": "http://nas/clip.mp4"}, "single-label"),
+    ]
+
+
+async def test_content_that_is_not_what_it_seems_is_refused_before_anything_moves(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    for name, tool, arguments, expected in more_refusals(tmp_path):
+        result = await call(emulator_settings(emulator, tmp_path), tool, arguments)
+        assert result.is_error and expected in text_of(result), f"{name}: {text_of(result)}"
+    assert emulator.state.requests == []
+
+
+async def test_a_file_uri_without_an_authority_is_read(emulator: RunningEmulator, tmp_path: Path) -> None:
+    hero = png(tmp_path / "hero.png")
+
+    result = await call(
+        emulator_settings(emulator, tmp_path),
+        "generate_reference_video",
+        {**R2V_ARGS, "reference_images": [f"file:{hero}"]},  # RFC 8089's short form, file:/path
+    )
+
+    assert not result.is_error, text_of(result)
+
+
+async def test_a_file_that_changes_during_the_upload_is_not_submitted(
+    emulator: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hero = png(tmp_path / "hero.png")
+    checked_policy = DashScopeUploads._policy  # pyright: ignore[reportPrivateUsage]
+
+    async def policy_then_edit(self: DashScopeUploads, file: Any, model: Any) -> Any:
+        answer = await checked_policy(self, file, model)
+        png(hero, colour=(0, 0, 255))  # another process rewrites the file after it was checked
+        return answer
+
+    monkeypatch.setattr(DashScopeUploads, "_policy", policy_then_edit)
+    settings = emulator_settings(emulator, tmp_path)
+
+    result = await call(settings, "generate_reference_video", {**R2V_ARGS, "reference_images": [str(hero)]})
+
+    assert result.is_error and "changed while it was being uploaded" in text_of(result)
+    assert emulator.state.count(call="submit") == 0
+    with sqlite3.connect(settings.journal_path) as db:
+        assert db.execute("SELECT count(*) FROM uploads").fetchone()[0] == 0, "nothing remembered"
+
+
+@pytest.mark.parametrize("roots", ["relative/folder", "/no/such/folder", " . "])
+def test_input_roots_must_be_existing_absolute_folders(roots: str) -> None:
+    with pytest.raises(ValidationError, match="WAN_MCP_INPUT_ROOTS"):
+        Settings(input_roots=roots)  # pyright: ignore[reportCallIssue]
+
+
+def test_input_roots_are_trimmed(tmp_path: Path) -> None:
+    settings = Settings(input_roots=f" {tmp_path} {os.pathsep}  ")  # pyright: ignore[reportCallIssue]
+    assert settings.input_root_paths == [tmp_path.resolve()]

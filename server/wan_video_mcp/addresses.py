@@ -86,6 +86,8 @@ def why_not_public(host: str) -> str | None:
     address = ip_literal(name)
     if address is None and name.rpartition(".")[2].isdigit():
         return "not a valid host name or IP address (a name never ends in a number)"
+    if address is None and "." not in name:
+        return "a single-label name (like a NAS or intranet host) that only a local network knows"
     if address is None or is_public(address):
         return None
     return f"a {_kind(address)} address that only this machine or its local network can reach"

@@ -123,6 +123,20 @@ class Settings(BaseSettings):
             return url or None
         return value
 
+    @field_validator("input_roots")
+    @classmethod
+    def _roots_are_folders(cls, value: str | None) -> str | None:
+        # A relative root would depend on the working folder desktop apps start servers in
+        # (often /), and a missing one would silently refuse everything: say so at start.
+        parts = [part.strip() for part in (value or "").split(os.pathsep) if part.strip()]
+        for part in parts:
+            path = Path(part).expanduser()
+            if not path.is_absolute():
+                raise ValueError(f"WAN_MCP_INPUT_ROOTS entry {part!r} is not an absolute path")
+            if not path.is_dir():
+                raise ValueError(f"WAN_MCP_INPUT_ROOTS entry {part!r} is not an existing folder")
+        return os.pathsep.join(parts) or None
+
     @field_validator("provider", mode="before")
     @classmethod
     def _blank_provider_is_unset(cls, value: object) -> object:

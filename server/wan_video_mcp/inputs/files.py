@@ -16,13 +16,23 @@ from pathlib import Path
 import anyio.to_thread
 
 from wan_video_mcp.errors import InvalidRequest
-from wan_video_mcp.inputs.probe import MediaFacts, Unreadable, probe
+from wan_video_mcp.inputs.probe import MediaFacts, Unreadable, decode_image_header, probe
 from wan_video_mcp.inputs.rules import Rule, rule_for
-from wan_video_mcp.inputs.sniff import CONTENT_TYPES, EXTENSIONS, HEAD_BYTES, KIND_OF, FileFormat, sniff
+from wan_video_mcp.inputs.sniff import (
+    CONTENT_TYPES,
+    EXTENSIONS,
+    HEAD_BYTES,
+    KIND_OF,
+    FileFormat,
+    sniff,
+    still_image_brand,
+)
 from wan_video_mcp.params import ModelName
 from wan_video_mcp.params.media import MediaItem
 
 HASH_CHUNK = 1024 * 1024
+PLURAL = {"image": "images", "video": "videos", "audio": "voice recordings"}
+FIX_UNREADABLE = "Pass an intact file (it may be truncated or damaged), or export it again."
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,7 @@ class LocalFile:
 async def inspect(item: MediaItem, model: ModelName, roots: Sequence[Path]) -> LocalFile:
     rule = rule_for(model, item.field, item.kind)
     path, size, fmt = await anyio.to_thread.run_sync(_open_checks, item, rule, roots)
-    facts = await _media_checks(item, rule, path) if item.kind != "image" else None
+    facts = await _media_checks(item, rule, path) if item.kind != "image" else await _image_check(item, path)
     digest = await anyio.to_thread.run_sync(_sha256, path)
     return LocalFile(item, path, size, fmt, digest, facts)
 
@@ -99,18 +109,30 @@ def _located(item: MediaItem, roots: Sequence[Path]) -> Path:
 
 def _format(item: MediaItem, rule: Rule, path: Path) -> FileFormat:
     with path.open("rb") as file:
-        found = sniff(file.read(HEAD_BYTES))
+        head = file.read(HEAD_BYTES)
+    found = sniff(head)
     assert rule.formats is not None
-    if found is None or found not in rule.formats:
-        shown = f"a {found} file" if found else "not a format this server recognises"
-        wanted = ", ".join(rule.formats)
+    wanted = ", ".join(rule.formats)
+    if still_image_brand(head):
         raise _refused(
             item,
-            f"{path.name} is {shown} (read from its content), but {item.field} takes {item.kind}s: {wanted}.",
-            f"Pass a {item.kind} file in one of those formats.",
+            f"{path.name} is a HEIC/AVIF image (read from its content), which the Wan models do not take.",
+            f"Convert it to JPEG or PNG first ({item.field} takes {PLURAL[item.kind]}: {wanted}).",
+        )
+    if found is None or found not in rule.formats:
+        shown = f"{_article(found)} {found} file" if found else "not a format this server recognises"
+        raise _refused(
+            item,
+            f"{path.name} is {shown} (read from its content), but {item.field} takes {PLURAL[item.kind]}: "
+            f"{wanted}.",
+            f"Pass {_article(item.kind)} {item.kind} file in one of those formats.",
         )
     assert KIND_OF[found] == item.kind
     return found
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" or word.startswith("mp") else "a"
 
 
 async def _media_checks(item: MediaItem, rule: Rule, path: Path) -> MediaFacts:
@@ -118,11 +140,20 @@ async def _media_checks(item: MediaItem, rule: Rule, path: Path) -> MediaFacts:
         facts = await probe(path)
     except Unreadable as exc:
         raise _refused(
-            item, f"{path.name} cannot be read as a {item.kind} ({exc}).", "Pass a sound file."
+            item, f"{path.name} cannot be read as {_article(item.kind)} {item.kind} ({exc}).", FIX_UNREADABLE
         ) from None
+    if item.kind == "video" and facts.width is None:
+        raise _refused(item, f"{path.name} has no video track (only sound).", "Pass a video file.")
     _check_seconds(item, rule, path, facts)
     _check_pixels(item, rule, path, facts)
     return facts
+
+
+async def _image_check(item: MediaItem, path: Path) -> None:
+    try:
+        await decode_image_header(path)
+    except Unreadable as exc:
+        raise _refused(item, f"{path.name} cannot be read as an image ({exc}).", FIX_UNREADABLE) from None
 
 
 def _check_seconds(item: MediaItem, rule: Rule, path: Path, facts: MediaFacts) -> None:

@@ -1,6 +1,6 @@
 """A video's or voice clip's duration and size, read from its container header with PyAV
-(FFmpeg's libraries in a wheel: no `ffmpeg` on PATH needed). The only module that
-imports `av`; it does so on first use, and the reading runs off the event loop."""
+(FFmpeg's libraries in a wheel: no `ffmpeg` on PATH needed), and an image's structure
+checked with Pillow. Both are imported on first use; the reading runs off the event loop."""
 
 from __future__ import annotations
 
@@ -45,3 +45,19 @@ def _read(path: Path) -> MediaFacts:
             return MediaFacts(seconds, video.codec_context.width, video.codec_context.height)
     except (FFmpegError, OSError, ValueError) as exc:
         raise Unreadable(str(exc)[:200]) from None
+
+
+async def decode_image_header(path: Path) -> None:
+    """Refuse (`Unreadable`) an image whose header and structure Pillow cannot read: a file
+    that only starts like one (a text file beginning with "BM"), or a truncated one."""
+    await anyio.to_thread.run_sync(_verify_image, path)
+
+
+def _verify_image(path: Path) -> None:
+    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415  (imported on first use)
+
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise Unreadable(str(exc)[:200] or type(exc).__name__) from None

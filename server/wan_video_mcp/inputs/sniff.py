@@ -43,6 +43,14 @@ EXTENSIONS: dict[FileFormat, str] = {
     "mp3": ".mp3",
 }
 HEAD_BYTES = 64
+# ISO-container brands of still images (iPhone photos are HEIC): not a format the models take.
+STILL_IMAGE_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"mif1", b"msf1", b"avif", b"avis")
+
+
+def still_image_brand(head: bytes) -> bool:
+    return head[4:8] == b"ftyp" and head[8:12] in STILL_IMAGE_BRANDS
+
+
 # QuickTime files start with one of these atoms when they do not start with `ftyp`.
 QUICKTIME_ATOMS = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
 
@@ -57,6 +65,8 @@ def sniff(head: bytes) -> FileFormat | None:
         return "webp" if head[8:12] == b"WEBP" else "wav"
     if head.startswith(b"BM") and len(head) >= 14:
         return "bmp"
+    if head[4:8] == b"ftyp" and head[8:12] in STILL_IMAGE_BRANDS:
+        return None  # HEIC/AVIF: an ISO container holding still images, not a video
     if head[4:8] == b"ftyp":
         return "mov" if head[8:12] == b"qt  " else "mp4"
     if head[4:8] in QUICKTIME_ATOMS:

@@ -42,8 +42,10 @@ def _reference(value: str) -> str:
     text = value.strip()
     if text.startswith("["):
         raise PydanticCustomError("url_list", "is a list written as text; this parameter takes one URL")
+    if "\x00" in text or "%00" in text:
+        raise PydanticCustomError("nul", "holds a NUL character, which no file name or URL contains")
     scheme = text.partition("://")[0].lower()
-    if scheme == "file":
+    if scheme == "file" or text[:5].lower() == "file:":
         return _file_uri(text)
     if scheme in ("http", "https", "oss"):
         return _reachable_url(f"{scheme}{text[len(scheme) :]}")
@@ -53,7 +55,8 @@ def _reference(value: str) -> str:
 
 
 def _file_uri(text: str) -> str:
-    parts = urlsplit(text)
+    # RFC 8089 allows `file:/path` (no authority) as well as `file:///path`.
+    parts = urlsplit(text if text[5:7] == "//" else f"file://{text[5:]}")
     if parts.netloc not in ("", "localhost"):
         raise PydanticCustomError(
             "file_host",

@@ -8,6 +8,7 @@ first use and every call runs on a worker thread: boto3 is synchronous.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -20,6 +21,7 @@ from wan_video_mcp.inputs.files import LocalFile
 from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.staging.meter import Meter
+from wan_video_mcp.staging.verify import HashingReader, changed
 from wan_video_mcp.tasks import utc_now
 
 if TYPE_CHECKING:
@@ -56,24 +58,38 @@ class BucketUploads:
         return f"s3://{self.bucket}/{key}"
 
     async def upload(self, file: LocalFile, meter: Meter) -> str:
-        """Upload `file` under its content's name; the key."""
+        """Upload `file` under its content's name; the key. The store checks the body against
+        the checked hash (x-amz-checksum-sha256), and so do we."""
         key = self.key_for(file)
-        extra = {"ContentType": file.content_type}
-        await self._call(
-            file,
-            lambda: self._client.upload_file(
-                str(file.path), self.bucket, key, ExtraArgs=extra, Callback=meter.add
-            ),
-        )
+        await self._call(file, lambda: self._put(file, key, meter))
         return key
+
+    def _put(self, file: LocalFile, key: str, meter: Meter) -> None:
+        checksum = base64.b64encode(bytes.fromhex(file.sha256)).decode()
+        with file.path.open("rb") as source:
+            body = HashingReader(source, meter)
+            self._client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,  # pyright: ignore[reportArgumentType]  (a file object boto3 reads)
+                ContentType=file.content_type,
+                ContentLength=file.size,
+                ChecksumSHA256=checksum,
+            )
+        if body.sha256 != file.sha256:
+            self._client.delete_object(Bucket=self.bucket, Key=key)
+            raise changed(file)
 
     async def holds(self, file: LocalFile, key: str) -> bool:
         """Whether the bucket still has `key` at the right size (a lifecycle rule may have
         removed it since it was recorded)."""
 
+        checksum = base64.b64encode(bytes.fromhex(file.sha256)).decode()
+
         def head() -> bool:
             try:
-                return self._client.head_object(Bucket=self.bucket, Key=key)["ContentLength"] == file.size
+                head = self._client.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+                return head["ContentLength"] == file.size and head.get("ChecksumSHA256") in (None, checksum)
             except self._client.exceptions.ClientError:
                 return False
 
@@ -94,6 +110,8 @@ class BucketUploads:
     async def _call(self, file: LocalFile, work: Callable[[], T]) -> T:
         try:
             return await anyio.to_thread.run_sync(work)
+        except UploadError:
+            raise
         except Exception as exc:  # boto3's errors: credentials, endpoint, access, transfer
             reason = self._redactor.text(f"{type(exc).__name__}: {exc}")[:300]
             raise UploadError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import h11
 import httpx2
 from pydantic import BaseModel, ConfigDict
 
@@ -20,6 +21,7 @@ from wan_video_mcp.providers import ProviderTransport, RequestNotSent, RequestOu
 from wan_video_mcp.providers.dashscope import DashScopeAdapter
 from wan_video_mcp.staging.meter import Meter
 from wan_video_mcp.staging.multipart import FormFile, StreamedForm
+from wan_video_mcp.staging.verify import check_sent
 from wan_video_mcp.tasks import utc_now
 
 # [doc] An uploaded file lives 48 h, then is deleted; it cannot be listed or read back.
@@ -107,7 +109,7 @@ class DashScopeUploads:
             response = await self._client.post(
                 hop.url, headers=headers, content=form.body(meter), extensions=hop.extensions
             )
-        except httpx2.HTTPError as exc:
+        except (httpx2.HTTPError, h11.LocalProtocolError) as exc:
             raise self._failed(
                 file, f"the upload to DashScope's storage broke off ({type(exc).__name__})"
             ) from None
@@ -116,6 +118,7 @@ class DashScopeUploads:
                 file,
                 f"DashScope's storage refused it (HTTP {response.status_code}: {_oss_error(response.text)})",
             )
+        check_sent(file, form.sent_sha256)
 
     def _failed(self, file: LocalFile, reason: str) -> UploadError:
         return UploadError(file.item.label, reason)

@@ -37,7 +37,7 @@ class Meter:
 
 def _amount(sent: int, total: int) -> str:
     if total < MB:
-        return f"{sent / 1024:.0f} of {total / 1024:.0f} KB"
+        return f"{sent / 1024:.1f} of {total / 1024:.1f} KB"
     return f"{sent / MB:.1f} of {total / MB:.1f} MB"
 
 

@@ -4,6 +4,7 @@ memory, and reading it happens off the event loop)."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ class StreamedForm:
         self._head = head.encode()
         self._tail = f"\r\n--{self._boundary}--\r\n".encode()
         self._file = file
+        self._sent = hashlib.sha256()
 
     @property
     def content_type(self) -> str:
@@ -49,8 +51,19 @@ class StreamedForm:
 
     async def body(self, meter: Meter) -> AsyncIterator[bytes]:
         yield self._head
+        remaining = self._file.size
         async with await anyio.open_file(self._file.path, "rb") as source:
-            while chunk := await source.read(CHUNK):
+            while remaining > 0:
+                # Exactly the checked length, so the exchange stays well-formed even if the
+                # file changed meanwhile (the hash then tells, see staging.verify).
+                chunk = await source.read(min(CHUNK, remaining)) or b"\0" * min(CHUNK, remaining)
+                remaining -= len(chunk)
+                self._sent.update(chunk)
                 meter.add(len(chunk))
                 yield chunk
         yield self._tail
+
+    @property
+    def sent_sha256(self) -> str:
+        """The hash of the file bytes this body sent."""
+        return self._sent.hexdigest()

@@ -164,7 +164,7 @@ async def test_a_request_journaled_before_an_upgrade_is_still_found(
 
 async def test_reading_recent_tasks_as_a_resource(client: Client, emulator: RunningEmulator) -> None:
     await client.call_tool(
-        "edit_video", {"video_url": "https://x/in.mp4", "prompt": "snow", "wait_seconds": 0}
+        "edit_video", {"video_url": "https://x.example/in.mp4", "prompt": "snow", "wait_seconds": 0}
     )
     listed = await client.list_resources()
 

@@ -278,7 +278,7 @@ async def test_a_key_rejected_while_polling_ends_the_wait_with_a_clear_error(
 ) -> None:
     emulator.state.script_next(TaskScript(queue_seconds=5, run_seconds=5))
     submitted = await client.call_tool(
-        "edit_video", {"video_url": "https://x/v.mp4", "provider": "modellix", "wait_seconds": 0}
+        "edit_video", {"video_url": "https://x.example/v.mp4", "provider": "modellix", "wait_seconds": 0}
     )
     emulator.state.inject("modellix", "poll", Fault("auth"))
 

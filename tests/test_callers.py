@@ -76,7 +76,7 @@ async def test_a_client_that_names_itself_is_kept_waiting_and_gets_the_link(
         _, result = await timed_call(client, R2V_ARGS)
 
     assert (result.structured_content or {})["status"] == "succeeded"
-    assert [block.type for block in result.content] == ["text", "resource_link"]
+    assert [block.type for block in result.content] == ["text", "image", "resource_link", "resource_link"]
 
 
 async def test_an_explicit_budget_wins_over_the_client_guess(

@@ -32,7 +32,9 @@ def saver_for(emulator: RunningEmulator, folder: Path, max_bytes: int = 10**7) -
 
 
 def leftovers(folder: Path) -> list[str]:
-    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+    """What is in `folder` besides contact sheets (made beside every saved video)."""
+    names = sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+    return [name for name in names if not name.endswith(".jpg")]
 
 
 async def test_the_video_is_saved_without_sending_any_key(
@@ -55,8 +57,11 @@ async def test_the_one_link_is_the_saved_video_and_it_can_be_read(
     result = await client.call_tool("generate_reference_video", R2V_ARGS)
 
     structured = result.structured_content or {}
-    [link] = [block for block in result.content if block.type == "resource_link"]
-    assert str(link.uri) == Path(structured["local_file"]).as_uri() and link.mime_type == "video/mp4"
+    # Two links: the video, and its contact sheet (both files this server saved).
+    links = {block.mime_type: block for block in result.content if block.type == "resource_link"}
+    assert set(links) == {"video/mp4", "image/jpeg"}
+    link = links["video/mp4"]
+    assert str(link.uri) == Path(structured["local_file"]).as_uri()
     read = await client.read_resource(link.uri)
     [contents] = read.contents
     assert base64.b64decode(contents.blob) == emulator.state.video  # type: ignore[union-attr]

@@ -207,7 +207,12 @@ async def test_without_a_dashscope_key_the_next_configured_provider_is_chosen(
 
 
 async def test_a_harmless_surprise_is_noted(client: Client) -> None:
-    arguments = {**R2V_ARGS, "first_frame_image": "https://x.example/first.png", "ratio": "1:1", "wait_seconds": 0}
+    arguments = {
+        **R2V_ARGS,
+        "first_frame_image": "https://x.example/first.png",
+        "ratio": "1:1",
+        "wait_seconds": 0,
+    }
 
     result = await client.call_tool("generate_reference_video", arguments)
 

@@ -65,4 +65,8 @@ async def test_kill_9_while_waiting_then_recover(emulator: RunningEmulator, tmp_
     assert (again.structured_content or {})["local_file"] == structured["local_file"]
     assert emulator.state.count(call="download") == 1, "the video is saved once"
     assert emulator.state.count(call="submit") == 1, "recovery never resubmits"
-    assert [p.name for p in (tmp_path / "videos").iterdir()] == [Path(structured["local_file"]).name]
+    saved = Path(structured["local_file"])
+    # The video and its contact sheet, nothing else (no partial file).
+    assert sorted(p.name for p in (tmp_path / "videos").iterdir()) == sorted(
+        [saved.name, saved.with_suffix(".jpg").name]
+    )

@@ -41,6 +41,7 @@ from wan_video_mcp.params import (
 )
 from wan_video_mcp.params.parsing import parse_arguments
 from wan_video_mcp.params.schema import input_schema
+from wan_video_mcp.preview import Previewer
 from wan_video_mcp.providers import ProviderRegistry, ProviderTransport
 from wan_video_mcp.providers.transport import build_http_client
 from wan_video_mcp.redaction import Redactor
@@ -92,7 +93,8 @@ async def open_runtime(
                 background=tg,
                 stager=stager,
             )
-            yield Runtime(settings, service)
+            previewer = Previewer(settings.sheet_frames, settings.sheet_width, settings.sheet_max_kb * 1024)
+            yield Runtime(settings, service, previewer)
             tg.cancel_scope.cancel()  # unfinished downloads restart on the next get_task
     finally:
         await saver.aclose()
@@ -113,7 +115,8 @@ class WanServer(MCPServer[Runtime]):
             data = await runtime.service.saver.read_saved(str(uri), runtime.settings.max_resource_bytes)
         except DownloadError as exc:
             raise ResourceNotFoundError(exc.message) from None
-        return [ReadResourceContents(content=data, mime_type="video/mp4")]
+        mime_type = "image/jpeg" if str(uri).endswith(".jpg") else "video/mp4"
+        return [ReadResourceContents(content=data, mime_type=mime_type)]
 
     async def _handle_list_resources(
         self, ctx: ServerRequestContext[Runtime], params: PaginatedRequestParams | None

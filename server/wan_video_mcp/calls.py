@@ -5,12 +5,14 @@ and the service."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 
 from wan_video_mcp.callers import Caller, caller_from
+from wan_video_mcp.preview import Previewer
 from wan_video_mcp.results import View, render
 from wan_video_mcp.service import VideoService
 from wan_video_mcp.settings import Settings
@@ -24,6 +26,7 @@ class Runtime:
 
     settings: Settings
     service: VideoService
+    previewer: Previewer
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,21 @@ class Call:
     async def present(self, result: TaskResult, wait_seconds: float, lookup: bool = False) -> CallToolResult:
         size = await self.service.saver.size_of_saved(result.local_file) if result.local_file else None
         linkable = size is not None and size <= self.runtime.settings.max_resource_bytes
-        view = View(wait_seconds, link_file=linkable and self.caller.wants_links, lookup=lookup)
+        result, sheet = await self._with_preview(result) if size is not None else (result, None)
+        view = View(wait_seconds, link_file=linkable and self.caller.wants_links, lookup=lookup, sheet=sheet)
         return render(result, view)
+
+    async def _with_preview(self, result: TaskResult) -> tuple[TaskResult, bytes | None]:
+        """A succeeded result with its saved video's properties, contact sheet and notes."""
+        if result.status != "succeeded" or result.local_file is None or result.task_id is None:
+            return result, None
+        record = await self.service.journal.get(result.task_id)
+        preview = await self.runtime.previewer.preview(
+            Path(result.local_file), record.params if record else {}
+        )
+        sheet = str(preview.sheet_path) if preview.sheet_path else None
+        update = {"video": preview.video, "contact_sheet": sheet, "notes": [*result.notes, *preview.notes]}
+        return result.model_copy(update=update), preview.sheet
 
 
 def _progress_sink(ctx: Context[Any, Any]) -> ProgressSink:

@@ -128,7 +128,8 @@ class VideoSaver:
     def _saved_path(self, local_file: str) -> Path:
         base = self.output_dir.resolve()
         path = Path(local_file).resolve()
-        if path.parent != base or path.suffix != ".mp4" or path.name.startswith("."):
+        # Saved videos, and the contact sheets made beside them.
+        if path.parent != base or path.suffix not in (".mp4", ".jpg") or path.name.startswith("."):
             raise DownloadError(f"{local_file[:200]!r} is not a video saved by this server.")
         return path
 

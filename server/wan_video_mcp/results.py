@@ -3,16 +3,25 @@ and `resource_link`s to the video."""
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from mcp_types import CallToolResult, ContentBlock, ResourceLink, TextContent
+from mcp_types import CallToolResult, ContentBlock, ImageContent, ResourceLink, TextContent
 
 from wan_video_mcp.journal import JournalRecord
 from wan_video_mcp.settings import ProviderName
-from wan_video_mcp.tasks import ContinueWith, TaskError, TaskResult, UploadedInput, typical_remaining, utc_now
+from wan_video_mcp.tasks import (
+    ContinueWith,
+    TaskError,
+    TaskResult,
+    UploadedInput,
+    VideoProperties,
+    typical_remaining,
+    utc_now,
+)
 
 # Below this wait per call, the model is told when to come back rather than to keep waiting.
 QUICK_LIMIT_SECONDS = 10.0
@@ -92,12 +101,19 @@ class View:
     # get_task reports a task; a task that failed is its answer, not a failed call (agent
     # frameworks turn an isError result into a retry, then into an aborted run).
     lookup: bool = False
+    sheet: bytes | None = None  # the contact sheet (JPEG), shown to the model as an image
 
 
 def render(result: TaskResult, view: View) -> CallToolResult:
     content: list[ContentBlock] = [TextContent(type="text", text=summary(result, view))]
+    if view.sheet is not None:
+        content.append(
+            ImageContent(type="image", data=base64.b64encode(view.sheet).decode(), mime_type="image/jpeg")
+        )
     if view.link_file and result.local_file:
         content.append(_file_link(Path(result.local_file)))
+    if view.link_file and result.contact_sheet:
+        content.append(_sheet_link(Path(result.contact_sheet)))
     is_error = not view.lookup and (
         result.status in ("failed", "submit_unknown")
         or (result.status == "expired" and not result.local_file)
@@ -112,6 +128,10 @@ def summary(result: TaskResult, view: View) -> str:
     lines = [_headline(result)]
     if result.local_file:
         lines.append(f"Saved to: {result.local_file}")
+    if result.video is not None:
+        lines.append(_described(result.video))
+    if result.contact_sheet:
+        lines.append(f"Contact sheet (frames through the video, shown as an image): {result.contact_sheet}")
     if result.video_url and result.status == "succeeded":
         lines.append(f"Video URL (valid until {_when(result.video_expires_at)}): {result.video_url}")
     if result.continue_with is not None:
@@ -119,6 +139,19 @@ def summary(result: TaskResult, view: View) -> str:
     lines += [_uploaded(upload) for upload in result.uploads]
     lines += result.notes
     return "\n".join(lines)
+
+
+def _described(video: VideoProperties) -> str:
+    seconds = f"{video.duration_seconds:.1f} s" if video.duration_seconds is not None else "unknown length"
+    size = f"{video.width}x{video.height}" if video.width and video.height else "unknown size"
+    fps = f", {video.fps:g} fps" if video.fps else ""
+    sound = "with sound" if video.has_audio else "silent"
+    amount = (
+        f"{video.size_bytes / 2**20:.1f} MB"
+        if video.size_bytes >= 2**20
+        else f"{video.size_bytes / 1024:.0f} KB"
+    )
+    return f"The video: {seconds}, {size}{fps}, {sound}, {amount}."
 
 
 def _uploaded(upload: UploadedInput) -> str:
@@ -203,11 +236,19 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "about 24 h after it finished"
 
 
+def _sheet_link(path: Path) -> ResourceLink:
+    return _link(path, "image/jpeg", "Contact sheet: frames spread through the video")
+
+
 def _file_link(path: Path) -> ResourceLink:
+    return _link(path, "video/mp4", "Saved copy of the generated video")
+
+
+def _link(path: Path, mime_type: str, what: str) -> ResourceLink:
     return ResourceLink(
         type="resource_link",
         uri=path.as_uri(),
         name=path.name,
-        mime_type="video/mp4",
-        description="Saved copy of the generated video (readable with resources/read).",
+        mime_type=mime_type,
+        description=f"{what} (readable with resources/read).",
     )

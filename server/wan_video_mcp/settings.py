@@ -79,6 +79,10 @@ class Settings(BaseSettings):
         900.0, gt=0, validation_alias=_env("WAN_MCP_DOWNLOAD_TIMEOUT_SECONDS")
     )
     dedupe_window_seconds: float = Field(3600.0, ge=0, validation_alias=_env("WAN_MCP_DEDUPE_WINDOW_SECONDS"))
+    # The contact sheet of a finished video: frames in it (0 = none), width and size caps.
+    sheet_frames: int = Field(4, ge=0, le=12, validation_alias=_env("WAN_MCP_SHEET_FRAMES"))
+    sheet_width: int = Field(1024, ge=256, le=2048, validation_alias=_env("WAN_MCP_SHEET_WIDTH"))
+    sheet_max_kb: int = Field(120, ge=20, le=1024, validation_alias=_env("WAN_MCP_SHEET_MAX_KB"))
     # Local input files: which folders they may come from (os.pathsep-separated; unset: any
     # file this process can read), and the bucket that makes them reachable for every provider.
     input_roots: str | None = Field(None, validation_alias=_env("WAN_MCP_INPUT_ROOTS"))

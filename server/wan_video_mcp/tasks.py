@@ -114,6 +114,17 @@ class UploadedInput(BaseModel):
     reused: bool = Field(False, description="True when an earlier upload of the same content was used.")
 
 
+class VideoProperties(BaseModel):
+    """The finished video as read from the saved file (not as requested)."""
+
+    duration_seconds: float | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    has_audio: bool = False
+    size_bytes: int
+
+
 class TaskResult(BaseModel):
     """structuredContent of every tool result (the tools' outputSchema)."""
 
@@ -150,6 +161,11 @@ class TaskResult(BaseModel):
     )
     continue_with: ContinueWith | None = Field(
         None, description="Call this to keep waiting (set while not done)."
+    )
+    video: VideoProperties | None = Field(default=None, description="The saved video's real properties.")
+    contact_sheet: str | None = Field(
+        default=None,
+        description="Absolute path of a JPEG of frames spread through the video (also in the content).",
     )
     uploads: list[UploadedInput] = Field(
         default_factory=list[UploadedInput], description="Local input files uploaded for this task."

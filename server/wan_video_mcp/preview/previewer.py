@@ -1,0 +1,103 @@
+"""The look at a finished video that results carry: its real properties, a contact sheet
+(made once, saved beside the video as `<name>.jpg`) and notes where the video contradicts
+the request. Reading runs off the event loop within a time limit; a broken or truncated
+video yields a note, never a failed task."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from wan_video_mcp.preview.reader import Reading, read
+from wan_video_mcp.tasks import VideoProperties
+
+# Reading a few frames of a 15 s 1080P video takes well under a second; a file that takes
+# longer is broken or hostile, and the result goes out without its sheet.
+READ_SECONDS = 20.0
+SHORT_SIDE = {"720P": 720, "1080P": 1080}
+
+
+@dataclass(frozen=True)
+class Preview:
+    video: VideoProperties | None = None
+    sheet: bytes | None = None
+    sheet_path: Path | None = None
+    notes: list[str] = field(default_factory=list[str])
+
+
+class Previewer:
+    def __init__(self, frames: int, width: int, max_bytes: int) -> None:
+        self._frames = frames
+        self._width = width
+        self._max_bytes = max_bytes
+
+    async def preview(self, video: Path, request: dict[str, Any]) -> Preview:
+        sheet_path = video.with_suffix(".jpg")
+        cached = self._frames > 0 and await anyio.Path(sheet_path).exists()
+        wanted = 0 if cached or not self._frames else self._frames
+        reading = await _read_within(video, wanted)
+        if reading is None:
+            return Preview(
+                notes=[f"The video could not be read within {READ_SECONDS:g} s; no contact sheet."]
+            )
+        properties = _properties(reading, (await anyio.Path(video).stat()).st_size)
+        notes = _contradictions(request, properties) + _problems(reading)
+        sheet = await self._sheet(reading, sheet_path, cached)
+        return Preview(properties, sheet, sheet_path if sheet else None, notes)
+
+    async def _sheet(self, reading: Reading, path: Path, cached: bool) -> bytes | None:
+        if cached:
+            return await anyio.Path(path).read_bytes()
+        if len(reading.frames) < min(2, self._frames) or not self._frames:
+            return None
+        from wan_video_mcp.preview.sheet import contact_sheet  # noqa: PLC0415  (Pillow on first use)
+
+        data = await anyio.to_thread.run_sync(contact_sheet, reading.frames, self._width, self._max_bytes)
+        await anyio.to_thread.run_sync(_write_atomically, path, data)
+        return data
+
+
+async def _read_within(video: Path, frames: int) -> Reading | None:
+    with anyio.move_on_after(READ_SECONDS):
+        return await anyio.to_thread.run_sync(read, video, frames, abandon_on_cancel=True)
+    return None
+
+
+def _properties(reading: Reading, size: int) -> VideoProperties:
+    return VideoProperties(
+        duration_seconds=round(reading.seconds, 2) if reading.seconds is not None else None,
+        width=reading.width,
+        height=reading.height,
+        fps=reading.fps,
+        has_audio=reading.has_audio,
+        size_bytes=size,
+    )
+
+
+def _contradictions(request: dict[str, Any], video: VideoProperties) -> list[str]:
+    """Where the video differs from what the caller asked for (only what they set)."""
+    notes: list[str] = []
+    asked, seconds = request.get("duration"), video.duration_seconds
+    if isinstance(asked, int) and asked > 0 and seconds is not None and abs(seconds - asked) > 1.0:
+        notes.append(f"Asked for {asked} s, but the video lasts {seconds:.1f} s.")
+    side = SHORT_SIDE.get(str(request.get("resolution")))
+    if side and video.width and video.height and abs(min(video.width, video.height) - side) > side * 0.1:
+        notes.append(f"Asked for {request['resolution']}, but the video is {video.width}x{video.height}.")
+    return notes
+
+
+def _problems(reading: Reading) -> list[str]:
+    if reading.problem is None:
+        return []
+    return [f"The saved video could not be fully read ({reading.problem}); it may be damaged."]
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temp = path.with_name(f".{path.name}.part")
+    temp.write_bytes(data)
+    os.replace(temp, path)

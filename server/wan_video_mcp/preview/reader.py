@@ -1,0 +1,82 @@
+"""A finished video's real properties and a few frames spread through it, read with PyAV
+(FFmpeg's libraries in a wheel: no `ffmpeg` on PATH). The only module that decodes
+video; `av` is imported on first use, and all of it runs on a worker thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+
+@dataclass(frozen=True)
+class Frame:
+    seconds: float
+    image: Image
+
+
+@dataclass
+class Reading:
+    """What could be read: properties from the header, frames until decoding failed."""
+
+    seconds: float | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    has_audio: bool = False
+    frames: list[Frame] = field(default_factory=list[Frame])
+    problem: str | None = None
+
+
+def read(path: Path, count: int) -> Reading:
+    """Header facts and `count` frames at even times, first and last included."""
+    import av  # noqa: PLC0415  (imported on first use: serving never loads it)
+    from av.error import FFmpegError  # noqa: PLC0415
+
+    reading = Reading()
+    try:
+        with av.open(str(path)) as container:
+            _header(container, reading)
+            if reading.seconds and count > 0:
+                _frames(container, reading, count)
+    except (FFmpegError, OSError, ValueError, IndexError) as exc:
+        reading.problem = str(exc)[:200] or type(exc).__name__
+    return reading
+
+
+def _header(container: Any, reading: Reading) -> None:
+    video = container.streams.video[0]
+    reading.width, reading.height = video.codec_context.width, video.codec_context.height
+    reading.fps = round(float(video.average_rate), 3) if video.average_rate else None
+    reading.has_audio = bool(container.streams.audio)
+    if container.duration:
+        reading.seconds = container.duration / 1_000_000
+    elif video.duration and video.time_base:
+        reading.seconds = float(video.duration * video.time_base)
+
+
+def _frames(container: Any, reading: Reading, count: int) -> None:
+    assert reading.seconds is not None
+    stream = container.streams.video[0]
+    span = reading.seconds
+    targets = [span * index / (count - 1) for index in range(count)] if count > 1 else [0.0]
+    for target in targets:
+        frame = _frame_at(container, stream, target)
+        if frame is None:
+            reading.problem = f"no frame could be decoded near {target:.1f} s"
+            return
+        reading.frames.append(frame)
+
+
+def _frame_at(container: Any, stream: Any, target: float) -> Frame | None:
+    """The first frame at or after `target` (the last one when the video ends before it)."""
+    container.seek(int(target / stream.time_base), stream=stream, backward=True, any_frame=False)
+    found: Frame | None = None
+    for decoded in container.decode(stream):
+        found = Frame(float(decoded.time or 0.0), decoded.to_image())
+        if found.seconds >= target - 0.5 / float(stream.average_rate or 25):
+            break
+    return found

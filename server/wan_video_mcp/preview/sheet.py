@@ -1,0 +1,55 @@
+"""Frames tiled into one small labelled JPEG: what a model can look at to judge a video."""
+
+from __future__ import annotations
+
+import io
+import math
+
+from PIL import Image, ImageDraw, ImageFont
+
+from wan_video_mcp.preview.reader import Frame
+
+QUALITIES = (82, 72, 62, 52, 42, 32)
+GAP = 4
+LABEL_SIZE = 18
+
+
+def contact_sheet(frames: list[Frame], width: int, max_bytes: int) -> bytes:
+    """A grid of `frames` (two columns up to four frames, then three), each tile labelled
+    with its time, at most `width` px wide, as a JPEG of at most `max_bytes` when the
+    quality ladder allows (the smallest rung otherwise)."""
+    columns = 2 if len(frames) <= 4 else 3
+    columns = min(columns, len(frames))
+    rows = math.ceil(len(frames) / columns)
+    tile_w = (width - GAP * (columns - 1)) // columns
+    first = frames[0].image
+    tile_h = max(1, round(tile_w * first.height / first.width))
+    sheet = Image.new(
+        "RGB", (columns * tile_w + GAP * (columns - 1), rows * tile_h + GAP * (rows - 1)), "black"
+    )
+    for index, frame in enumerate(frames):
+        tile = _labelled(frame, tile_w, tile_h)
+        sheet.paste(tile, ((index % columns) * (tile_w + GAP), (index // columns) * (tile_h + GAP)))
+    return _jpeg(sheet, max_bytes)
+
+
+def _labelled(frame: Frame, width: int, height: int) -> Image.Image:
+    tile = frame.image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)  # pyright: ignore[reportUnknownMemberType]
+    draw = ImageDraw.Draw(tile)
+    font = ImageFont.load_default(size=LABEL_SIZE)
+    text = f"{frame.seconds:.1f} s"
+    left, top, right, bottom = draw.textbbox((6, 4), text, font=font)
+    draw.rectangle((left - 4, top - 2, right + 4, bottom + 2), fill=(0, 0, 0))
+    draw.text((6, 4), text, fill=(255, 255, 255), font=font)
+    return tile
+
+
+def _jpeg(sheet: Image.Image, max_bytes: int) -> bytes:
+    data = b""
+    for quality in QUALITIES:
+        buffer = io.BytesIO()
+        sheet.save(buffer, format="JPEG", quality=quality, optimize=True)
+        data = buffer.getvalue()
+        if len(data) <= max_bytes:
+            break
+    return data

@@ -223,7 +223,9 @@ async def test_a_page_that_is_not_a_video_is_not_saved(
 
 
 async def test_saving_can_be_turned_off(emulator: RunningEmulator, tmp_path: Path) -> None:
-    async with Client(build_server(emulator_settings(emulator, tmp_path, download=False))) as client:
+    # With the contact sheet off too, nothing is fetched at all (see test_preview for the sheet).
+    settings = emulator_settings(emulator, tmp_path, download=False, sheet_frames=0)
+    async with Client(build_server(settings)) as client:
         result = await client.call_tool("generate_reference_video", R2V_ARGS)
 
     assert (result.structured_content or {})["local_file"] is None and (result.structured_content or {})[

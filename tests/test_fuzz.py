@@ -65,7 +65,7 @@ async def rig_parts(folder: Path) -> AsyncGenerator[tuple[Client, EmulatorState]
     state = EmulatorState()
     state.default_script = FAST_SCRIPT
     async with serve_emulator(state) as emulator:
-        settings_ = emulator_settings(emulator, folder, download=False)
+        settings_ = emulator_settings(emulator, folder, download=False, sheet_frames=0)
         async with Client(build_server(settings_)) as client:
             yield client, state
 

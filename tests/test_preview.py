@@ -111,3 +111,16 @@ def test_serving_imports_no_decoder_image_library_or_cloud_client() -> None:
     code = "import sys, wan_video_mcp.cli, wan_video_mcp.app; print(sorted(set(sys.modules) & {'av', 'PIL', 'boto3'}))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+async def test_a_video_that_is_not_saved_is_still_looked_at(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    settings = emulator_settings(emulator, tmp_path, download=False)
+    async with Client(build_server(settings)) as client:
+        result = await client.call_tool("generate_reference_video", R2V_ARGS)
+
+    structured = result.structured_content or {}
+    assert structured["local_file"] is None and structured["contact_sheet"] is None
+    assert len(images_in(result)) == 1 and structured["video"]["width"] == 1280
+    assert not (tmp_path / "videos").exists() or list((tmp_path / "videos").iterdir()) == [], "nothing kept"

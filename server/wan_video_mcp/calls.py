@@ -12,12 +12,16 @@ from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 
 from wan_video_mcp.callers import Caller, caller_from
-from wan_video_mcp.preview import Previewer
+from wan_video_mcp.errors import DownloadError
+from wan_video_mcp.preview import Preview, Previewer
 from wan_video_mcp.results import View, render
 from wan_video_mcp.service import VideoService
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.tasks import TaskResult
 from wan_video_mcp.waiting import ProgressSink
+
+# A video that is not being saved is fetched for its contact sheet within this time.
+UNSAVED_FETCH_SECONDS = 30.0
 
 
 @dataclass
@@ -52,21 +56,37 @@ class Call:
     async def present(self, result: TaskResult, wait_seconds: float, lookup: bool = False) -> CallToolResult:
         size = await self.service.saver.size_of_saved(result.local_file) if result.local_file else None
         linkable = size is not None and size <= self.runtime.settings.max_resource_bytes
-        result, sheet = await self._with_preview(result) if size is not None else (result, None)
+        result, sheet = await self._with_preview(result)
         view = View(wait_seconds, link_file=linkable and self.caller.wants_links, lookup=lookup, sheet=sheet)
         return render(result, view)
 
     async def _with_preview(self, result: TaskResult) -> tuple[TaskResult, bytes | None]:
-        """A succeeded result with its saved video's properties, contact sheet and notes."""
-        if result.status != "succeeded" or result.local_file is None or result.task_id is None:
+        """A succeeded result with its video's properties, contact sheet and notes: from the
+        saved file, or (when videos are not saved) a bounded temporary copy of the provider's."""
+        if result.status != "succeeded" or result.task_id is None:
+            return result, None
+        # Not saved yet (a save still running in the background): the next result has it.
+        settings = self.runtime.settings
+        unsaved = result.local_file is None and not settings.download and settings.sheet_frames > 0
+        if result.local_file is None and not (unsaved and result.video_url):
             return result, None
         record = await self.service.journal.get(result.task_id)
-        preview = await self.runtime.previewer.preview(
-            Path(result.local_file), record.params if record else {}
-        )
+        request = record.params if record else {}
+        try:
+            preview = await self._preview_of(result, request)
+        except DownloadError as exc:
+            preview = Preview(notes=[f"No contact sheet: the video could not be fetched ({exc.message})."])
         sheet = str(preview.sheet_path) if preview.sheet_path else None
         update = {"video": preview.video, "contact_sheet": sheet, "notes": [*result.notes, *preview.notes]}
         return result.model_copy(update=update), preview.sheet
+
+    async def _preview_of(self, result: TaskResult, request: dict[str, Any]) -> Preview:
+        saver, previewer = self.service.saver, self.runtime.previewer
+        if result.local_file and await saver.size_of_saved(result.local_file) is not None:
+            return await previewer.preview(Path(result.local_file), request)
+        assert result.video_url is not None
+        async with saver.fetched(result.video_url, UNSAVED_FETCH_SECONDS) as copy:
+            return await previewer.preview(copy, request, keep=False)
 
 
 def _progress_sink(ctx: Context[Any, Any]) -> ProgressSink:

@@ -12,10 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -102,6 +105,20 @@ class VideoSaver:
             except DownloadError:
                 await self.sweep_partials()
                 raise
+
+    @asynccontextmanager
+    async def fetched(self, url: str, max_seconds: float) -> AsyncGenerator[Path]:
+        """A temporary copy of `url`, fetched and checked like a save (and as bounded), that
+        is deleted when the block ends: for a look at a video that is not being saved."""
+        folder = Path(await anyio.to_thread.run_sync(tempfile.mkdtemp))
+        try:
+            with anyio.fail_after(max_seconds):
+                target = await self._download_with_retries(url, folder / "video.mp4")
+            yield target
+        except TimeoutError:
+            raise DownloadError(f"Fetching the video took longer than {max_seconds:g} s.") from None
+        finally:
+            await anyio.to_thread.run_sync(partial(shutil.rmtree, folder, ignore_errors=True))
 
     async def size_of_saved(self, local_file: str) -> int | None:
         """The size of a video this saver wrote, or None when it is not there (any more)."""

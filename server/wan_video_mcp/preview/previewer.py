@@ -36,7 +36,12 @@ class Previewer:
         self._width = width
         self._max_bytes = max_bytes
 
-    async def preview(self, video: Path, request: dict[str, Any]) -> Preview:
+    async def preview(self, video: Path, request: dict[str, Any], keep: bool = True) -> Preview:
+        """`keep`: save the sheet beside `video` (a saved video), or not (a temporary copy)."""
+        preview = await self._preview(video, request)
+        return preview if keep else Preview(preview.video, preview.sheet, None, preview.notes)
+
+    async def _preview(self, video: Path, request: dict[str, Any]) -> Preview:
         sheet_path = video.with_suffix(".jpg")
         cached = self._frames > 0 and await anyio.Path(sheet_path).exists()
         wanted = 0 if cached or not self._frames else self._frames

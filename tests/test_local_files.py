@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from conftest import NAMED, R2V_ARGS, emulator_settings, text_of
 from media import mp4, png, wav
 from wan_video_mcp.app import build_server
-from wan_video_mcp.emulator import RunningEmulator
+from wan_video_mcp.emulator import RunningEmulator, serve_emulator
 from wan_video_mcp.emulator.state import Fault
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.staging.dashscope import DashScopeUploads
@@ -542,3 +542,21 @@ def test_input_roots_must_be_existing_absolute_folders(roots: str) -> None:
 def test_input_roots_are_trimmed(tmp_path: Path) -> None:
     settings = Settings(input_roots=f" {tmp_path} {os.pathsep}  ")  # pyright: ignore[reportCallIssue]
     assert settings.input_root_paths == [tmp_path.resolve()]
+
+
+async def test_the_storage_host_may_differ_from_the_api_host(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    # Real DashScope names a separate OSS host in its policy: here a second server on
+    # another port (the same emulated storage behind it).
+    async with serve_emulator(emulator.state) as storage:
+        emulator.state.options.oss_origin = storage.origin
+        result = await call(
+            emulator_settings(emulator, tmp_path),
+            "generate_reference_video",
+            {**R2V_ARGS, "reference_images": [str(png(tmp_path / "a.png"))]},
+        )
+
+    assert not result.is_error, text_of(result)
+    [upload] = emulator.state.of(call="upload")
+    assert upload.method == "POST" and emulator.state.count(call="submit") == 1

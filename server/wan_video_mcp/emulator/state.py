@@ -91,6 +91,9 @@ class Fault:
 class EmulatorOptions:
     """Switches for what the providers' documents leave open."""
 
+    # Where getPolicy says to POST uploads (default: this emulator); real DashScope names a
+    # separate OSS host.
+    oss_origin: str | None = None
     # Keys, models and endpoints are per region; the Beijing region names VACE `wanx2.1-vace-plus`.
     dashscope_region: Literal["intl", "cn", "us"] = "intl"
     # [unknown] A failed DashScope task may carry `usage` (video_count 0); usage numbers may be floats.

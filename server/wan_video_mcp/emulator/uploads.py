@@ -65,7 +65,7 @@ def policy_route(state: EmulatorState) -> Route:
             "policy": policy,
             "signature": _sign(policy),
             "upload_dir": upload_dir,
-            "upload_host": f"{request.url.scheme}://{request.url.netloc}/oss",
+            "upload_host": f"{state.options.oss_origin or f'{request.url.scheme}://{request.url.netloc}'}/oss",
             "expire_in_seconds": POLICY_SECONDS,
             "max_file_size_mb": MAX_FILE_MB,
             "capacity_limit_mb": 999999999,

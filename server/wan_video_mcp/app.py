@@ -41,6 +41,7 @@ from wan_video_mcp.params import (
 )
 from wan_video_mcp.params.parsing import parse_arguments
 from wan_video_mcp.params.schema import input_schema
+from wan_video_mcp.player import player_extension, tool_meta
 from wan_video_mcp.preview import Previewer
 from wan_video_mcp.providers import ProviderRegistry, ProviderTransport
 from wan_video_mcp.providers.transport import build_http_client
@@ -137,10 +138,12 @@ def build_server(settings: Settings) -> WanServer:
         async with open_runtime(settings, registry) as runtime:
             yield runtime
 
+    # Every tool's result can be shown in the inline player (hosts without MCP Apps ignore it).
+    meta = tool_meta() if settings.player else None
     tools = [
-        _generating_tool(ReferenceVideoArgs, registry, redactor, "Generate a video from references"),
-        _generating_tool(EditVideoArgs, registry, redactor, "Edit a video from an instruction"),
-        _generating_tool(VaceEditArgs, registry, redactor, "VACE video editing (5 functions)"),
+        _generating_tool(ReferenceVideoArgs, registry, redactor, "Generate a video from references", meta),
+        _generating_tool(EditVideoArgs, registry, redactor, "Edit a video from an instruction", meta),
+        _generating_tool(VaceEditArgs, registry, redactor, "VACE video editing (5 functions)", meta),
         define_tool(
             name="get_task",
             title="Get (and wait for) a video task",
@@ -151,6 +154,7 @@ def build_server(settings: Settings) -> WanServer:
             ),
             body=_get_task,
             redactor=redactor,
+            meta=meta,
         ),
     ]
     quiet_http_logs(settings.log_level)
@@ -162,13 +166,18 @@ def build_server(settings: Settings) -> WanServer:
         tools=tools,
         lifespan=lifespan,
         log_level=settings.log_level,
+        extensions=[player_extension(settings, registry.base_urls())] if settings.player else None,
     )
     _add_resources(server)
     return server
 
 
 def _generating_tool(
-    model: type[ToolArguments], registry: ProviderRegistry, redactor: Redactor, title: str
+    model: type[ToolArguments],
+    registry: ProviderRegistry,
+    redactor: Redactor,
+    title: str,
+    meta: dict[str, Any] | None,
 ) -> Any:
     async def body(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
         args: GeneratingArgs = parse_arguments(model, arguments)  # pyright: ignore[reportAssignmentType]
@@ -190,6 +199,7 @@ def _generating_tool(
         ),
         body=body,
         redactor=redactor,
+        meta=meta,
     )
 
 

@@ -37,6 +37,8 @@ QUICK_CLIENTS = frozenset({"google-adk"})
 class Caller:
     name: str | None
     listens_for_progress: bool
+    # A host that renders MCP Apps: its player reads the saved video through the link.
+    renders_apps: bool = False
 
     @property
     def anonymous(self) -> bool:
@@ -49,7 +51,7 @@ class Caller:
 
     @property
     def wants_links(self) -> bool:
-        return not self.anonymous
+        return not self.anonymous or self.renders_apps
 
     def wait_seconds(self, asked: float | None, configured: float | None) -> float:
         """The wait budget: the call's own, else the deployment's, else this client's."""
@@ -60,6 +62,8 @@ class Caller:
         return QUICK_WAIT_SECONDS if self.quick else PATIENT_WAIT_SECONDS
 
 
-def caller_from(client_name: str | None, meta: Mapping[str, Any] | None) -> Caller:
+def caller_from(
+    client_name: str | None, meta: Mapping[str, Any] | None, renders_apps: bool = False
+) -> Caller:
     token = (meta or {}).get("progress_token")
-    return Caller(name=client_name, listens_for_progress=token is not None)
+    return Caller(name=client_name, listens_for_progress=token is not None, renders_apps=renders_apps)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mcp.server.apps import client_supports_apps
 from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 
@@ -44,7 +45,8 @@ class Call:
         request = ctx.request_context
         params = request.session.client_params
         name = params.client_info.name if params is not None else None
-        return cls(request.lifespan_context, caller_from(name, request.meta), _progress_sink(ctx))
+        caller = caller_from(name, request.meta, client_supports_apps(ctx))
+        return cls(request.lifespan_context, caller, _progress_sink(ctx))
 
     @property
     def service(self) -> VideoService:

@@ -6,6 +6,7 @@ Keys are `SecretStr` so they never show up in a repr, a log line or a result.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -83,6 +84,10 @@ class Settings(BaseSettings):
     sheet_frames: int = Field(4, ge=0, le=12, validation_alias=_env("WAN_MCP_SHEET_FRAMES"))
     sheet_width: int = Field(1024, ge=256, le=2048, validation_alias=_env("WAN_MCP_SHEET_WIDTH"))
     sheet_max_kb: int = Field(120, ge=20, le=1024, validation_alias=_env("WAN_MCP_SHEET_MAX_KB"))
+    # The inline player (MCP Apps) hosts render beside results, and extra origins its videos
+    # may come from (comma-separated, e.g. a CDN in front of a gateway).
+    player: bool = Field(True, validation_alias=_env("WAN_MCP_PLAYER"))
+    player_media_origins: str | None = Field(None, validation_alias=_env("WAN_MCP_PLAYER_MEDIA_ORIGINS"))
     # Local input files: which folders they may come from (os.pathsep-separated; unset: any
     # file this process can read), and the bucket that makes them reachable for every provider.
     input_roots: str | None = Field(None, validation_alias=_env("WAN_MCP_INPUT_ROOTS"))
@@ -140,6 +145,18 @@ class Settings(BaseSettings):
             if not path.is_dir():
                 raise ValueError(f"WAN_MCP_INPUT_ROOTS entry {part!r} is not an existing folder")
         return os.pathsep.join(parts) or None
+
+    @field_validator("player_media_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: str | None) -> str | None:
+        # A path or a typo would be dropped by the host's CSP without a word: say so at start.
+        parts = [part.strip().rstrip("/") for part in (value or "").split(",") if part.strip()]
+        for part in parts:
+            if not re.fullmatch(r"https?://(\*\.)?[A-Za-z0-9.-]+(:\d+)?", part):
+                raise ValueError(
+                    f"WAN_MCP_PLAYER_MEDIA_ORIGINS entry {part!r} is not an origin like https://cdn.example.com"
+                )
+        return ",".join(parts) or None
 
     @field_validator("provider", mode="before")
     @classmethod

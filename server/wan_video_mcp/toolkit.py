@@ -43,6 +43,7 @@ def define_tool(
     annotations: ToolAnnotations,
     body: ToolBody,
     redactor: Redactor,
+    meta: dict[str, Any] | None = None,
 ) -> Tool:
     async def run(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
         try:
@@ -63,6 +64,7 @@ def define_tool(
         is_async=True,
         context_kwarg="ctx",
         annotations=annotations,
+        meta=meta,
     )
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from conftest import emulator_env
 from wan_video_mcp.emulator import RunningEmulator, TaskScript
+from wan_video_mcp.player import PLAYER_URI
 
 pytestmark = [pytest.mark.anyio, pytest.mark.frameworks]
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,3 +87,5 @@ async def test_a_framework_on_its_defaults(emulator: RunningEmulator, tmp_path: 
     if limit is not None and limit < 8:
         assert steps["an 8 s job"]["status"] == "running", "a job longer than the timeout: a handle"
     assert emulator.state.count(call="submit") == len(JOBS), "nothing submitted twice"
+    if "widgets" in steps:  # ADK renders each call's MCP Apps view: the player
+        assert steps["widgets"]["uris"] == [PLAYER_URI] and steps["widgets"]["count"] > len(JOBS)

@@ -36,7 +36,9 @@ server.run()
 WAN = """
 import atexit, sys
 HEAVY = {heavy!r}
-atexit.register(lambda: sys.stderr.write("HEAVY " + ",".join(sorted(m for m in HEAVY if m in sys.modules)) + "\\n"))
+def report():
+    sys.stderr.write("HEAVY " + ",".join(sorted(m for m in HEAVY if m in sys.modules)) + "\\n")
+atexit.register(report)
 from wan_video_mcp.cli import main
 sys.exit(main(["serve"]))
 """
@@ -68,7 +70,8 @@ def one_start(code: str, env: dict[str, str]) -> tuple[float, int, str]:
         env=env,
         text=True,
     )
-    assert process.stdin is not None and process.stdout is not None
+    assert process.stdin is not None
+    assert process.stdout is not None
     for message in MESSAGES:
         process.stdin.write(json.dumps(message) + "\n")
     process.stdin.flush()

@@ -1,4 +1,4 @@
-"""The MCP server: four thin tools, the recent-tasks resources, and the runtime
+"""The MCP server: thin tools, the recent-tasks resources, and the runtime
 (HTTP client, journal, saver, background tasks) that lives as long as the server."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pydantic import AnyUrl
 
 from wan_video_mcp import descriptions
 from wan_video_mcp.calls import Call, Runtime
+from wan_video_mcp.costs.spending import Spending
 from wan_video_mcp.downloads import VideoSaver
 from wan_video_mcp.errors import DownloadError
 from wan_video_mcp.journal import Journal, JournalRecord
@@ -49,6 +50,7 @@ from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.service import VideoService
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.staging import Stager
+from wan_video_mcp.tasktools import task_tools
 from wan_video_mcp.toolkit import define_tool
 
 RECENT_URI = "wan://tasks/recent"
@@ -84,6 +86,7 @@ async def open_runtime(
         ):
             transport = ProviderTransport(http, redactor, settings.http_total_seconds)
             stager = Stager(settings, journal, transport, registry)
+            spending = Spending.create(settings, journal)
             stack.push_async_callback(stager.aclose)
             service = VideoService(
                 settings=settings,
@@ -93,6 +96,7 @@ async def open_runtime(
                 saver=saver,
                 background=tg,
                 stager=stager,
+                spending=spending,
             )
             previewer = Previewer(settings.sheet_frames, settings.sheet_width, settings.sheet_max_kb * 1024)
             yield Runtime(settings, service, previewer)
@@ -156,6 +160,7 @@ def build_server(settings: Settings) -> WanServer:
             redactor=redactor,
             meta=meta,
         ),
+        *task_tools(redactor, meta),
     ]
     quiet_http_logs(settings.log_level)
     server = WanServer(
@@ -238,7 +243,8 @@ def _add_resources(server: WanServer) -> None:
         record = await ctx.request_context.lifespan_context.service.journal.get(handle)
         if record is None:
             raise ResourceNotFoundError(
-                f"No task {handle[:120]!r} in this server's journal; wan://tasks/recent lists those it has."
+                f"No task {handle[:120]!r} in this server's journal; list_tasks (or wan://tasks/recent) "
+                "lists those it has."
             )
         return json.dumps(_task_json(record), indent=2)
 

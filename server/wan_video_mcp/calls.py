@@ -58,6 +58,7 @@ class Call:
     async def present(self, result: TaskResult, wait_seconds: float, lookup: bool = False) -> CallToolResult:
         size = await self.service.saver.size_of_saved(result.local_file) if result.local_file else None
         linkable = size is not None and size <= self.runtime.settings.max_resource_bytes
+        result = self.service.spending.priced(result)
         result, sheet = await self._with_preview(result)
         view = View(wait_seconds, link_file=linkable and self.caller.wants_links, lookup=lookup, sheet=sheet)
         return render(result, view)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from wan_video_mcp.app import build_server
 from wan_video_mcp.check import check_keys, exit_code, render_report
+from wan_video_mcp.costs.report import spend_report
 from wan_video_mcp.demo import run_demo
 from wan_video_mcp.emulator import serve_emulator
 from wan_video_mcp.errors import ConfigurationError
@@ -113,6 +114,12 @@ def _configuration_problem(exc: BaseException) -> ConfigurationError | None:
 def _check(settings: Settings, as_json: bool) -> int:
     results = anyio.run(check_keys, settings)
     print(render_report(results, as_json))
+    if not as_json:  # the JSON stays the list of key checks
+        try:
+            print(anyio.run(spend_report, settings))
+        except ConfigurationError as exc:
+            print(f"Spending: {exc.message}", file=sys.stderr)
+            return 2
     return exit_code(results)
 
 

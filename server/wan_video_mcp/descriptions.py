@@ -20,7 +20,8 @@ _JOB_FLOW = (
     "result whose task_id you pass to get_task to keep waiting (its text says when the job is usually "
     "done). Calling again with identical arguments "
     "returns the same task instead of paying twice (force_new=true overrides). Each new job is billed by "
-    "the provider."
+    "the provider: the result's cost says how much (dry_run=true shows the provider, the request and "
+    "the estimate without submitting)."
 )
 
 INSTRUCTIONS = (
@@ -31,8 +32,8 @@ INSTRUCTIONS = (
     "file:// URI: the server uploads them for the provider). "
     + _JOB_FLOW
     + " Never resubmit a job because a "
-    "call returned 'still running': call get_task with its task_id. If you lost a task_id, read the "
-    "resource wan://tasks/recent."
+    "call returned 'still running': call get_task with its task_id. If you lost a task_id, call "
+    "list_tasks. cancel_task stops a job started by mistake where the provider allows it."
 )
 
 TOOLS = {
@@ -65,4 +66,20 @@ GET_TASK = (
     "a still-running result, or to fetch a finished task's video and saved file again; it works after "
     "server restarts and on any replica. It never submits or pays for anything. A finished video is saved "
     "locally once; results stay at the provider for about 24 hours."
+)
+
+CANCEL_TASK = (
+    "Cancel a video job by its task_id, to stop paying for a job started by mistake. Ask the user first. "
+    "Only DashScope can cancel, and only while the job still waits in its queue; a running job, or a job "
+    "at APIYI, Modellix or AI/ML API, keeps running and is billed if it succeeds. The answer says which "
+    "happened (cancel.outcome: canceled, refused, not_supported, already_finished, unknown) and the task's "
+    "current status; nothing else changes."
+)
+
+LIST_TASKS = (
+    "List the video tasks this server knows, newest first: task_id, status (as last seen: get_task "
+    "refreshes one), model, provider, the start of the prompt, cost and saved file, plus what was spent "
+    "today and this month. Use it to find a task_id "
+    "you lost (the list survives restarts); filter by status or model. Read-only: it asks no provider "
+    "anything."
 )

@@ -105,3 +105,7 @@ class UploadError(WanError):
             "public URL instead."
         )
         self.field = field
+
+
+class BudgetExceeded(WanError):
+    """A submit whose estimate would pass the daily or monthly budget: refused before sending."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mcp_types import CallToolResult, ContentBlock, ImageContent, ResourceLink, TextContent
 
+from wan_video_mcp.costs.model import Cost
 from wan_video_mcp.journal import JournalRecord
 from wan_video_mcp.settings import ProviderName
 from wan_video_mcp.tasks import (
@@ -76,6 +77,7 @@ def task_result(record: JournalRecord, facts: LiveFacts) -> TaskResult:
         reused=facts.reused,
         continue_with=None if done or not record.handle else _continue_with(record),
         uploads=[UploadedInput.model_validate(upload) for upload in record.uploads],
+        cost=Cost.model_validate(record.cost) if record.cost else None,
         notes=notes,
     )
 
@@ -126,6 +128,12 @@ def render(result: TaskResult, view: View) -> CallToolResult:
 def summary(result: TaskResult, view: View) -> str:
     """Everything the model needs, as text: many clients show it nothing else."""
     lines = [_headline(result)]
+    if result.cancel is not None:
+        lines.append(result.cancel.message)
+    if result.dry_run is not None:
+        lines.append(f"Request: {json.dumps(result.dry_run.request, ensure_ascii=False)}")
+    if result.cost is not None:
+        lines.append(cost_clause(result.cost))
     if result.local_file:
         lines.append(f"Saved to: {result.local_file}")
     if result.video is not None:
@@ -139,6 +147,18 @@ def summary(result: TaskResult, view: View) -> str:
     lines += [_uploaded(upload) for upload in result.uploads]
     lines += result.notes
     return "\n".join(lines)
+
+
+def cost_clause(cost: Cost) -> str:
+    """The price in one short clause: the charge when reported, else the estimate, else why none."""
+    if cost.actual is not None and cost.actual_reported:
+        return f"Cost: {cost.actual:.2f} {cost.currency} charged ({cost.actual_basis})."
+    if cost.actual is not None:
+        return f"Cost: about {cost.actual:.2f} {cost.currency} ({cost.actual_basis})."
+    if cost.estimate is None:
+        return f"Cost: {cost.basis[0].lower()}{cost.basis[1:]}"
+    kind = "at most" if cost.upper_bound else "about"
+    return f"Cost: {kind} {cost.estimate:.2f} {cost.currency} ({cost.basis})."
 
 
 def _described(video: VideoProperties) -> str:
@@ -201,18 +221,20 @@ def _headline(result: TaskResult) -> str:
             return f"Task {who} failed: {_error_text(result).rstrip('.')}. {_failure_advice(result)}"
         case "canceled":
             return f"Task {who} was canceled at the provider; no video will come."
+        case "dry_run":
+            return f"Dry run: {result.model} via {result.provider} would be submitted (nothing was sent)."
         case "expired":
             if result.local_file:
                 return f"{who}: the provider has forgotten this task (kept ~24 h), but the video was saved."
             return (
                 f"Task {who} is not known to the provider any more: results are kept about 24 hours, or "
-                "the id is wrong. Check the recent tasks resource (wan://tasks/recent) for its record."
+                "the id is wrong. list_tasks shows the tasks this server knows."
             )
         case _:
             return (
                 f"{_error_text(result)}, so it is unknown whether a {result.model} job was created at "
-                f"{result.provider} (and billed). Do not resubmit right away: read the resource "
-                "wan://tasks/recent, or check the provider's console. Pass force_new=true only if you are "
+                f"{result.provider} (and billed). Do not resubmit right away: call list_tasks (status "
+                "submit_unknown), or check the provider's console. Pass force_new=true only if you are "
                 "sure no job exists."
             )
 

@@ -10,7 +10,9 @@ from functools import partial
 import anyio
 from anyio.abc import TaskGroup
 
+from wan_video_mcp.costs.spending import Spending
 from wan_video_mcp.downloads import VideoSaver
+from wan_video_mcp.dryrun import dry_run_result
 from wan_video_mcp.errors import (
     ConfigurationError,
     DownloadError,
@@ -70,6 +72,7 @@ class VideoService:
         saver: VideoSaver,
         background: TaskGroup,
         stager: Stager,
+        spending: Spending,
         clock: Clock | None = None,
     ) -> None:
         self.settings = settings
@@ -81,9 +84,14 @@ class VideoService:
         self._clock = clock or AnyioClock()
         self._submit_locks = KeyedLocks()
         self._stager = stager
+        self.spending = spending
         window = timedelta(seconds=settings.dedupe_window_seconds)
         self._submitter = Submitter(journal, transport, self._clock, window)
         self._downloads: dict[str, anyio.Event] = {}
+
+    @property
+    def transport(self) -> ProviderTransport:
+        return self._transport
 
     async def generate(
         self, args: GeneratingArgs, progress: ProgressSink | None, wait_seconds: float
@@ -98,14 +106,27 @@ class VideoService:
         # Identical = the same effective parameters (a default spelled out is the same
         # request) and the same file contents (not the temporary URLs they travel by).
         same = with_content_hashes(args, files)
+        cost = self.spending.estimate(adapter.name, args, files)
+        if (note := self.spending.budget_note(cost)) is not None:
+            facts.notes.append(note)
+        if args.dry_run:
+            identical = await self._submitter.identical(adapter, args, same)
+            return dry_run_result(
+                adapter.name, args, files, cost, identical, await self.spending.spend(), facts.notes
+            )
         key = fingerprint(args.tool, adapter.name, args.model, adapter.identity(same))
         log.debug("submitting %s to %s: %s", args.tool, adapter.label, args.request_params())
         # In this process the lock makes identical calls wait for one submit; across
         # processes the journal's claim does (see _claim). Waiting happens outside both.
         async with self._submit_locks.hold(key):
-            staged = await self._stager.stage(args, adapter, files, progress)
-            request = adapter.submit_request(staged.args)
-            claim = await self._submitter.claim(adapter, args, deadline, same=same, uploads=staged.uploads)
+            identical = await self._submitter.identical(adapter, args, same)
+            # The budget holds this call's estimate until its claim is journaled (counted there).
+            async with self.spending.admit(cost, new_job=identical is None):
+                staged = await self._stager.stage(args, adapter, files, progress)
+                request = adapter.submit_request(staged.args)
+                claim = await self._submitter.claim(
+                    adapter, args, deadline, same=same, uploads=staged.uploads, cost=cost
+                )
             handle = None if claim.row is None else await self._submitter.send(adapter, request, claim.row)
         if any(upload.method != "inline" for upload in staged.uploads):
             progress = after_uploads(progress)  # the wait's progress continues above the uploads'

@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     sheet_frames: int = Field(4, ge=0, le=12, validation_alias=_env("WAN_MCP_SHEET_FRAMES"))
     sheet_width: int = Field(1024, ge=256, le=2048, validation_alias=_env("WAN_MCP_SHEET_WIDTH"))
     sheet_max_kb: int = Field(120, ge=20, le=1024, validation_alias=_env("WAN_MCP_SHEET_MAX_KB"))
+    # Spending caps per UTC day and calendar month, in the price table's currency (unset: none),
+    # and a price file that replaces or extends the shipped table.
+    daily_budget: float | None = Field(None, ge=0, validation_alias=_env("WAN_MCP_DAILY_BUDGET"))
+    monthly_budget: float | None = Field(None, ge=0, validation_alias=_env("WAN_MCP_MONTHLY_BUDGET"))
+    prices_file: Path | None = Field(None, validation_alias=_env("WAN_MCP_PRICES_FILE"))
     # The inline player (MCP Apps) hosts render beside results, and extra origins its videos
     # may come from (comma-separated, e.g. a CDN in front of a gateway).
     player: bool = Field(True, validation_alias=_env("WAN_MCP_PLAYER"))

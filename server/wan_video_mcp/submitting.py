@@ -11,6 +11,7 @@ from functools import partial
 
 import anyio
 
+from wan_video_mcp.costs.model import Cost
 from wan_video_mcp.errors import ProviderUnavailable, WanError
 from wan_video_mcp.journal import Claim, Journal, JournalRecord
 from wan_video_mcp.params import GeneratingArgs
@@ -53,6 +54,7 @@ class Submitter:
         *,
         same: GeneratingArgs,
         uploads: list[UploadedInput],
+        cost: Cost | None = None,
     ) -> Claim:
         """A new row to submit, or the identical submission to return instead.
 
@@ -68,6 +70,7 @@ class Submitter:
             args.request_params(),
             identity=adapter.identity(same),
             uploads=[upload.model_dump(mode="json") for upload in uploads],
+            cost=cost.model_dump(mode="json") if cost is not None else None,
             reuse_window=window,
             lease=timedelta(seconds=self._transport.total_seconds + LEASE_MARGIN),
         )
@@ -81,6 +84,21 @@ class Submitter:
             # Refused: nothing was created. Claim again -- through the journal, so that of
             # several callers that waited for it, one submits and the others wait for that.
         return await claim()
+
+    async def identical(
+        self, adapter: ProviderAdapter, args: GeneratingArgs, same: GeneratingArgs
+    ) -> JournalRecord | None:
+        """The earlier task an identical call returns instead of submitting (None with force_new)."""
+        if args.force_new:
+            return None
+        return await self.journal.identical(
+            args.tool,
+            adapter.name,
+            args.model,
+            args.request_params(),
+            adapter.identity(same),
+            self._dedupe_window,
+        )
 
     async def _await_claim(self, record: JournalRecord, deadline: Deadline) -> JournalRecord:
         """Wait while another live process submits this identical request (its answer comes

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from wan_video_mcp.costs.model import Cost
 from wan_video_mcp.errors import InvalidRequest
 from wan_video_mcp.settings import PROVIDER_NAMES, ProviderName
 
@@ -65,7 +66,7 @@ def bad_handle(text: str, problem: str) -> InvalidRequest:
         "task_id",
         f"{text[:120]!r} {problem}.",
         'Pass the task_id a generating tool returned, shaped "<provider>:<id>", e.g. '
-        '"dashscope:0385dc79-5ff8-4d82-bcb6-xxxxxxxxxxxx" (or find it in the resource wan://tasks/recent).',
+        '"dashscope:0385dc79-5ff8-4d82-bcb6-xxxxxxxxxxxx" (or find it with list_tasks).',
     )
 
 
@@ -85,7 +86,7 @@ class TaskSnapshot(BaseModel):
 
 
 class TaskError(BaseModel):
-    code: str | None = Field(None, description="The provider's error code, when it gave one.")
+    code: str | None = Field(default=None, description="The provider's error code, when it gave one.")
     message: str = Field(description="What went wrong, in the provider's words or ours.")
 
 
@@ -95,7 +96,8 @@ class ContinueWith(BaseModel):
     tool: Literal["get_task"] = "get_task"
     arguments: dict[str, Any]
     after_seconds: int | None = Field(
-        None, description="About when the job should be done (from typical run times): a good time to call."
+        default=None,
+        description="About when the job should be done (from typical run times): a good time to call.",
     )
 
 
@@ -110,8 +112,12 @@ class UploadedInput(BaseModel):
         "(a presigned URL); inline: sent inside the request."
     )
     location: str = Field(description="Where the copy is (oss://..., s3://bucket/key; inline: none).")
-    valid_until: datetime | None = Field(None, description="When the provider's link to it stops working.")
-    reused: bool = Field(False, description="True when an earlier upload of the same content was used.")
+    valid_until: datetime | None = Field(
+        default=None, description="When the provider's link to it stops working."
+    )
+    reused: bool = Field(
+        default=False, description="True when an earlier upload of the same content was used."
+    )
 
 
 class VideoProperties(BaseModel):
@@ -125,6 +131,32 @@ class VideoProperties(BaseModel):
     size_bytes: int
 
 
+class CancelOutcome(BaseModel):
+    """What a cancel_task call did."""
+
+    outcome: Literal["canceled", "refused", "not_supported", "already_finished", "unknown"] = Field(
+        description="canceled: the provider stopped the job; refused: the provider would not (it runs on and "
+        "is billed); not_supported: this provider has no way to cancel; already_finished: nothing to cancel; "
+        "unknown: no answer came back (get_task shows the state)."
+    )
+    message: str
+
+
+class DryRun(BaseModel):
+    """What a dry run would have sent (nothing was)."""
+
+    request: dict[str, Any] = Field(
+        description="The parameters the provider would receive, as the call set them."
+    )
+    local_files: list[str] = Field(
+        default_factory=list[str], description="Local files that would be uploaded first (checked, not sent)."
+    )
+    identical_task: str | None = Field(
+        default=None,
+        description="An identical earlier task a real call would return instead of paying again.",
+    )
+
+
 class TaskResult(BaseModel):
     """structuredContent of every tool result (the tools' outputSchema)."""
 
@@ -132,35 +164,37 @@ class TaskResult(BaseModel):
         description='Durable handle "<provider>:<provider task id>"; pass it to get_task. Null only when '
         "a submit's outcome is unknown."
     )
-    status: Literal["queued", "running", "succeeded", "failed", "canceled", "expired", "submit_unknown"]
+    status: Literal[
+        "queued", "running", "succeeded", "failed", "canceled", "expired", "submit_unknown", "dry_run"
+    ]
     done: bool = Field(description="True when the task will not change any more.")
     provider: ProviderName
     model: str
     video_url: str | None = Field(
-        None, description="Provider link to the finished mp4 (expires, see video_expires_at)."
+        default=None, description="Provider link to the finished mp4 (expires, see video_expires_at)."
     )
     video_expires_at: datetime | None = None
     local_file: str | None = Field(
-        None, description="Absolute path of the saved copy of the video, if saved."
+        default=None, description="Absolute path of the saved copy of the video, if saved."
     )
     progress_percent: float | None = Field(
-        None, description="Progress the provider reported, when it reports one."
+        default=None, description="Progress the provider reported, when it reports one."
     )
     provider_status: str | None = Field(
-        None, description="The status word the provider itself answered with on the last query."
+        default=None, description="The status word the provider itself answered with on the last query."
     )
-    elapsed_seconds: float | None = Field(None, description="Seconds since the task was submitted.")
+    elapsed_seconds: float | None = Field(default=None, description="Seconds since the task was submitted.")
     submitted_at: datetime | None = None
     finished_at: datetime | None = None
     usage: dict[str, Any] | None = Field(
-        None, description="Billing/usage figures exactly as the provider reported."
+        default=None, description="Billing/usage figures exactly as the provider reported."
     )
     error: TaskError | None = None
     reused: bool = Field(
-        False, description="True when an identical earlier task was returned instead of a new one."
+        default=False, description="True when an identical earlier task was returned instead of a new one."
     )
     continue_with: ContinueWith | None = Field(
-        None, description="Call this to keep waiting (set while not done)."
+        default=None, description="Call this to keep waiting (set while not done)."
     )
     video: VideoProperties | None = Field(default=None, description="The saved video's real properties.")
     contact_sheet: str | None = Field(
@@ -169,6 +203,15 @@ class TaskResult(BaseModel):
     )
     uploads: list[UploadedInput] = Field(
         default_factory=list[UploadedInput], description="Local input files uploaded for this task."
+    )
+    cost: Cost | None = Field(
+        default=None, description="The job's price: the estimate before submitting, the actual after."
+    )
+    dry_run: DryRun | None = Field(
+        default=None, description="Set only on a dry run: what would have been sent."
+    )
+    cancel: CancelOutcome | None = Field(
+        default=None, description="Set only by cancel_task: what the cancel did."
     )
     notes: list[str] = Field(default_factory=list, description="Things worth telling the user.")
 

@@ -16,7 +16,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from wan_video_mcp.errors import WanError
 from wan_video_mcp.redaction import Redactor
@@ -44,6 +44,7 @@ def define_tool(
     body: ToolBody,
     redactor: Redactor,
     meta: dict[str, Any] | None = None,
+    output_model: type[BaseModel] = TaskResult,
 ) -> Tool:
     async def run(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
         try:
@@ -60,7 +61,7 @@ def define_tool(
         title=title,
         description=description,
         parameters=input_schema,
-        fn_metadata=FuncMetadata(arg_model=PassThroughArguments, output_model=TaskResult),
+        fn_metadata=FuncMetadata(arg_model=PassThroughArguments, output_model=output_model),
         is_async=True,
         context_kwarg="ctx",
         annotations=annotations,

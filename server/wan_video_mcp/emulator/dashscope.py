@@ -182,10 +182,13 @@ def routes(state: EmulatorState) -> list[Route]:
         return json_response(200, task_output(request, state, state.find("dashscope", task_id), task_id))
 
     async def cancel(request: Request) -> Response:
-        await admit(request, state, "dashscope", "poll", dashscope_error)
+        await admit(request, state, "dashscope", "cancel", dashscope_error)
         task = state.find("dashscope", request.path_params["task_id"])
         if task is None or state.phase(task) != "queued":
-            return dashscope_error(Fault("invalid", message="Only tasks in PENDING state can be canceled."))
+            # [unknown] the real refusal's status and code; the SDK reads a top-level code/message.
+            message = "Failed to cancel the task, please confirm if the task is in PENDING status."
+            body = {"code": "UnsupportedOperation", "message": message, "request_id": request_id()}
+            return json_response(400, body)
         task.canceled_at = state.clock.now()
         return json_response(200, {"request_id": request_id()})
 

@@ -11,7 +11,7 @@ from importlib.resources import files
 from typing import Any, Literal
 
 EmulatedProvider = Literal["dashscope", "apiyi", "modellix", "aimlapi"]
-CallKind = Literal["submit", "poll", "check", "download", "policy", "upload"]
+CallKind = Literal["submit", "poll", "check", "download", "policy", "upload", "cancel"]
 TaskPhase = Literal["queued", "running", "succeeded", "failed", "canceled", "expired"]
 # Provider-rendered kinds: auth, balance, rate_limit, moderation, invalid, server_error, not_found.
 # Wire-level kinds, the same everywhere: slow (answer after `delay`), garbled, drop (cut off

@@ -53,6 +53,8 @@ class JournalRecord(BaseModel):
     provider_status: str | None = None
     # Local inputs uploaded for this submission (tasks.UploadedInput, as JSON).
     uploads: list[dict[str, Any]] = Field(default_factory=list[dict[str, Any]])
+    # The cost estimate made before the submit (costs.Cost, as JSON).
+    cost: dict[str, Any] | None = None
 
     @property
     def outcome_unknown(self) -> bool:

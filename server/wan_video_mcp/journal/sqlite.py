@@ -78,6 +78,9 @@ MIGRATIONS = (
         PRIMARY KEY (sha256, destination)
     );
     """,
+    """
+    ALTER TABLE tasks ADD COLUMN cost_json TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # How long a write waits for another process's transaction (a migration, a claim).
@@ -118,6 +121,7 @@ class Journal:
         lease: timedelta,
         identity: dict[str, Any] | None = None,
         uploads: list[dict[str, Any]] | None = None,
+        cost: dict[str, Any] | None = None,
     ) -> Claim:
         """An identical submission to return (unless `reuse_window` is None), or a new row owned
         by this process for `lease`, decided in one transaction that all processes respect.
@@ -138,10 +142,24 @@ class Journal:
             "owner": ProcessOwner.current().token,
             "lease_until": (now + lease).isoformat(),
             "uploads_json": json.dumps(uploads) if uploads else None,
+            "cost_json": json.dumps(cost) if cost else None,
         }
         # Rows journaled before schema 3 were fingerprinted from the parameters the caller set.
         known = (new, fingerprint(tool, provider, model, params))
         return await self._run(partial(_claim, row=row, fingerprints=known, window=reuse_window))
+
+    async def identical(  # noqa: PLR0917  (the fingerprint's parts, as claim takes them)
+        self,
+        tool: str,
+        provider: str,
+        model: str,
+        params: dict[str, Any],
+        identity: dict[str, Any],
+        window: timedelta,
+    ) -> JournalRecord | None:
+        """The submission `claim` would return instead of a new row now (read only)."""
+        known = (fingerprint(tool, provider, model, identity), fingerprint(tool, provider, model, params))
+        return await self._run(partial(_reusable, fingerprints=known, window=window))
 
     async def find_upload(self, sha256: str, destination: str) -> UploadRecord | None:
         sql = "SELECT * FROM uploads WHERE sha256 = ? AND destination = ?"
@@ -231,6 +249,24 @@ class Journal:
     async def recent(self, limit: int = 50) -> list[JournalRecord]:
         sql = "SELECT * FROM tasks WHERE state != 'rejected' ORDER BY submitted_at DESC, id DESC LIMIT ?"
         return await self._run(partial(_select, sql=sql, args=(limit,)))
+
+    async def submitted_since(self, moment: datetime) -> list[JournalRecord]:
+        """Every submission since `moment` (for budgets), refused ones left out."""
+        sql = "SELECT * FROM tasks WHERE submitted_at >= ? AND state != 'rejected' AND tool != 'unknown'"
+        return await self._run(partial(_select, sql=sql, args=(moment.isoformat(),)))
+
+    async def listing(self, states: tuple[str, ...], model: str | None, limit: int) -> list[JournalRecord]:
+        """The newest tasks in `states` (all when empty) and of `model` (any when None)."""
+        conditions, args = ["state != 'rejected'"], list[Any]()
+        if states:
+            conditions.append(f"state IN ({', '.join('?' for _ in states)})")
+            args += states
+        if model is not None:
+            conditions.append("model = ?")
+            args.append(model)
+        where = " AND ".join(conditions)
+        sql = f"SELECT * FROM tasks WHERE {where} ORDER BY submitted_at DESC, id DESC LIMIT ?"  # noqa: S608  (placeholders only)
+        return await self._run(partial(_select, sql=sql, args=(*args, limit)))
 
     async def _update_row(self, row_id: int, **values: Any) -> None:
         await self._update(("id", row_id), values)
@@ -400,6 +436,8 @@ def _record(row: sqlite3.Row) -> JournalRecord:
     data["usage"] = json.loads(usage) if usage else None
     uploads = data.pop("uploads_json", None)
     data["uploads"] = json.loads(uploads) if uploads else []
+    cost = data.pop("cost_json", None)
+    data["cost"] = json.loads(cost) if cost else None
     return JournalRecord.model_validate(data)
 
 

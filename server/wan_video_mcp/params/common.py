@@ -81,7 +81,7 @@ NegativePrompt = Annotated[
 
 # Fields every generating tool has that are about the call, not the model: they never
 # reach the provider and are not part of the duplicate-submission fingerprint.
-CALL_OPTION_FIELDS = ("provider", "wait_seconds", "force_new")
+CALL_OPTION_FIELDS = ("provider", "wait_seconds", "force_new", "dry_run")
 
 
 class StrictArguments(BaseModel):
@@ -137,6 +137,14 @@ class ToolArguments(StrictArguments):
         description=(
             "Submit a new paid job even if an identical request is still running or finished recently "
             "(by default that earlier task is returned instead of paying twice). Costs money again."
+        ),
+    )
+
+    dry_run: bool = Field(
+        False,
+        description=(
+            "Check everything and answer with the provider that would run the job, the request and its cost "
+            "estimate, without uploading, submitting or paying anything."
         ),
     )
 

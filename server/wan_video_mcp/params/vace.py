@@ -272,7 +272,7 @@ class FunctionRule:
 
 
 ALWAYS_ALLOWED = frozenset(
-    {"function", "prompt", "prompt_extend", "seed", "provider", "wait_seconds", "force_new"}
+    {"function", "prompt", "prompt_extend", "seed", "provider", "wait_seconds", "force_new", "dry_run"}
 )
 
 FUNCTION_RULES: dict[VaceFunction, FunctionRule] = {

@@ -22,7 +22,7 @@ from wan_video_mcp.params.media import is_local
 from wan_video_mcp.settings import ProviderName, Settings
 from wan_video_mcp.tasks import TaskSnapshot
 
-CallKind = Literal["submit", "poll", "check"]
+CallKind = Literal["submit", "poll", "check", "cancel"]
 # How a file on this machine reaches a provider: its own upload facility, the user's
 # bucket (a presigned URL), or inline in the request where the provider documents that.
 LocalRoute = Literal["provider", "bucket", "inline"]
@@ -204,6 +204,14 @@ class ProviderAdapter(ABC):
 
     @abstractmethod
     def parse_poll(self, response: HttpResponse) -> TaskSnapshot: ...
+
+    def cancel_request(self, task_id: str) -> HttpRequest | None:
+        """The request that cancels a task, or None where the provider documents no way to."""
+        del task_id
+        return None
+
+    # When the provider lets a job be cancelled, in words for the model.
+    cancel_rule: ClassVar[str] = "it documents no way to cancel a job"
 
     @abstractmethod
     def error_for(self, response: HttpResponse, call: CallKind) -> WanError:

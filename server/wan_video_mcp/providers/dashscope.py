@@ -152,6 +152,13 @@ class DashScopeAdapter(DashScopeCompatibleSubmit):
     def poll_request(self, task_id: str) -> HttpRequest:
         return HttpRequest("GET", self.task_path(f"{self.base_url}/api/v1/tasks/", task_id), self._auth())
 
+    # [doc] Only a task still waiting in the queue (PENDING) can be cancelled.
+    cancel_rule = "it cancels only a job still waiting in its queue (PENDING), not one already running"
+
+    def cancel_request(self, task_id: str) -> HttpRequest | None:
+        url = self.task_path(f"{self.base_url}/api/v1/tasks/", task_id) + "/cancel"
+        return HttpRequest("POST", url, {**self._auth(), "Accept": "application/json; charset=utf-8"})
+
     def parse_poll(self, response: HttpResponse) -> TaskSnapshot:
         body = self.parse_body(DashScopeTask, response)
         out = body.output

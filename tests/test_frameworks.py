@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.frameworks]
 ROOT = Path(__file__).resolve().parent.parent
 DRIVERS = ROOT / "tests" / "frameworks"
 VENVS = ROOT / ".framework-venvs"
-TOOLS = ["edit_video", "generate_reference_video", "get_task", "vace_edit"]
+TOOLS = ["cancel_task", "edit_video", "generate_reference_video", "get_task", "list_tasks", "vace_edit"]
 # framework: (driver, its default timeout for one tool call in seconds, None for none)
 FRAMEWORKS: dict[str, tuple[str, float | None]] = {
     "openai-agents": ("drive_openai_agents.py", 5.0),

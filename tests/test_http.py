@@ -47,7 +47,7 @@ async def test_a_job_over_streamable_http(settings: Settings, emulator: RunningE
         tools = await client.list_tools()
         result = await client.call_tool("generate_reference_video", R2V_ARGS, progress_callback=on_progress)
 
-    assert len(tools.tools) == 4
+    assert len(tools.tools) == 6
     assert not result.is_error, text_of(result)
     assert Path((result.structured_content or {})["local_file"]).exists()
     assert values == sorted(set(values)) and values[-1] == 100.0

@@ -31,7 +31,8 @@ ARTIFACTS = Path(
     os.environ.get("WAN_MCP_TEST_ARTIFACTS", Path(__file__).parents[1] / "build" / "test-artifacts")
 )
 APPS = advertise(EXTENSION_ID, {"mimeTypes": [APP_MIME_TYPE]})
-TOOLS = {"generate_reference_video", "edit_video", "vace_edit", "get_task"}
+# Every tool whose result is a task (list_tasks answers with a list, shown as text).
+TOOLS = {"generate_reference_video", "edit_video", "vace_edit", "get_task", "cancel_task"}
 
 
 def apps_client(server: Any, **options: Any) -> Client:
@@ -48,9 +49,13 @@ async def test_every_tool_names_the_player_and_the_player_is_an_app_resource(
         listed = (await client.list_resources()).resources
         capabilities = client.session.server_capabilities
 
-    assert all((tool.meta or {}).get("ui/resourceUri") == PLAYER_URI for tool in tools), "for draft-era hosts"
+    with_player = [tool for tool in tools if tool.name in TOOLS]
+    assert all((tool.meta or {}).get("ui/resourceUri") == PLAYER_URI for tool in with_player), (
+        "draft-era hosts"
+    )
     assert {tool.name: (tool.meta or {}).get("ui") for tool in tools} == {
-        name: {"resourceUri": PLAYER_URI} for name in TOOLS
+        **{name: {"resourceUri": PLAYER_URI} for name in TOOLS},
+        "list_tasks": None,
     }
     assert capabilities is not None and EXTENSION_ID in (capabilities.extensions or {})
     [content] = read.contents
@@ -229,6 +234,7 @@ async def test_the_player_plays_a_finished_video_from_the_providers_link(
     assert video["src"] == structured["video_url"][:60], "played from the provider's link while it is valid"
     assert sheet_width > 0, "the contact sheet is shown"
     assert badge == "Ready" and R2V_ARGS["prompt"] in facts and structured["local_file"] in facts
+    assert f"about {structured['cost']['actual']:.2f} USD (" in facts, "priced from the reported usage"
     assert log[:2] == ["ui/initialize", "ui/notifications/initialized"] and "resources/read" not in log
     assert shot.stat().st_size > 10_000
 

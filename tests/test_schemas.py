@@ -9,7 +9,7 @@ from mcp import Client
 
 pytestmark = pytest.mark.anyio
 
-OPTIONS = {"provider", "wait_seconds", "force_new"}
+OPTIONS = {"provider", "wait_seconds", "force_new", "dry_run"}
 R2V_PARAMS = {
     "prompt",
     "reference_images",
@@ -70,12 +70,14 @@ async def tools_by_name(client: Client) -> dict[str, Any]:
     return {tool.name: tool for tool in (await client.list_tools()).tools}
 
 
-async def test_exactly_the_four_tools(client: Client) -> None:
+async def test_exactly_the_six_tools(client: Client) -> None:
     assert set(await tools_by_name(client)) == {
         "generate_reference_video",
         "edit_video",
         "vace_edit",
         "get_task",
+        "cancel_task",
+        "list_tasks",
     }
 
 
@@ -166,12 +168,24 @@ async def test_get_task_schema(client: Client) -> None:
 
 
 async def test_every_tool_declares_an_output_schema(client: Client) -> None:
-    for tool in (await tools_by_name(client)).values():
+    tools = await tools_by_name(client)
+    for tool in tools.values():
         output = tool.output_schema
         assert output is not None and output["type"] == "object", tool.name
-        assert {"task_id", "status", "provider", "model", "video_url", "local_file", "usage", "error"} <= set(
-            output["properties"]
-        )
+        if tool.name == "list_tasks":
+            assert set(output["properties"]) == {"tasks", "more", "spend"}
+            continue
+        assert {
+            "task_id",
+            "status",
+            "provider",
+            "model",
+            "video_url",
+            "local_file",
+            "usage",
+            "error",
+            "cost",
+        } <= set(output["properties"])
 
 
 async def test_generating_tools_are_honestly_annotated(client: Client) -> None:

@@ -23,7 +23,14 @@ async def test_tools_list_over_stdio(emulator: RunningEmulator, tmp_path: Path, 
     async with Client(stdio_server(emulator_env(emulator, tmp_path)), mode=mode) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
 
-    assert set(tools) == {"generate_reference_video", "edit_video", "vace_edit", "get_task"}
+    assert set(tools) == {
+        "generate_reference_video",
+        "edit_video",
+        "vace_edit",
+        "get_task",
+        "cancel_task",
+        "list_tasks",
+    }
     assert all(tool.output_schema for tool in tools.values())
     duration = tools["generate_reference_video"].input_schema["properties"]["duration"]
     assert (duration["minimum"], duration["maximum"], duration["default"]) == (2, 15, 5)

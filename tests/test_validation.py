@@ -339,7 +339,7 @@ async def test_with_no_keys_at_all_the_server_lists_tools_and_names_the_variable
         tools = await client.list_tools()
         result = await client.call_tool("vace_edit", VACE_ARGS)
 
-    assert len(tools.tools) == 4
+    assert len(tools.tools) == 6
     assert result.is_error
     assert "DASHSCOPE_API_KEY" in text_of(result) and "MODELLIX_API_KEY" in text_of(result)
     assert emulator.state.requests == []

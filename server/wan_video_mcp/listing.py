@@ -44,16 +44,10 @@ async def list_tasks(journal: Journal, spending: Spending, args: ListTasksArgs) 
     states = JOURNAL_STATES.get(args.status, (args.status,)) if args.status else ()
     # A few more than asked: "submitting" rows may read as another status than asked for.
     records = await journal.listing(states, args.model, args.limit * 2 + 1)
-    matching = [record for record in records if args.status in (None, status_of(record))]
+    matching = [record for record in records if args.status in (None, record.status)]
     summaries = [_summary(record, spending) for record in matching[: args.limit]]
     spend = await spending.spend()
     return TaskList(tasks=summaries, more=len(matching) > args.limit, spend=spend.summary())
-
-
-def status_of(record: JournalRecord) -> str:
-    if record.outcome_unknown:
-        return "submit_unknown"
-    return "queued" if record.state == "submitting" else record.state
 
 
 def _summary(record: JournalRecord, spending: Spending) -> TaskSummary:
@@ -61,7 +55,7 @@ def _summary(record: JournalRecord, spending: Spending) -> TaskSummary:
     prompt = record.params.get("prompt")
     return TaskSummary(
         task_id=record.handle,
-        status=status_of(record),
+        status=record.status,
         tool=record.tool,
         model=record.model,
         provider=record.provider,

@@ -40,10 +40,8 @@ class LiveFacts:
 
 
 def task_result(record: JournalRecord, facts: LiveFacts) -> TaskResult:
-    status = "submit_unknown" if record.outcome_unknown else record.state
+    status = record.status
     done = status not in ("queued", "running")
-    if status == "submitting":  # still sending in another call: treat as queued
-        status, done = "queued", False
     error = None
     if status == "submit_unknown":
         message = record.error_message or "The server stopped while submitting; no answer was recorded."
@@ -60,7 +58,7 @@ def task_result(record: JournalRecord, facts: LiveFacts) -> TaskResult:
         notes.append(f"Last status query: {facts.problem}.")
     return TaskResult(
         task_id=record.handle,
-        status=status,  # pyright: ignore[reportArgumentType]  # narrowed above
+        status=status,  # pyright: ignore[reportArgumentType]  # a JournalRecord.status
         done=done,
         provider=_provider(record.provider),
         model=record.model,

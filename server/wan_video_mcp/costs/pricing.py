@@ -78,7 +78,7 @@ class Pricing:
         )
 
     def _region_of(self, provider: str) -> str | None:
-        return self._region if provider in ("dashscope",) else None
+        return self._region if provider == "dashscope" else None
 
 
 def _billed_seconds(usage: dict[str, Any]) -> float | None:

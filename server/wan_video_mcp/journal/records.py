@@ -61,6 +61,14 @@ class JournalRecord(BaseModel):
         return self.state == "submit_unknown" or (self.state == "submitting" and self.lease_expired)
 
     @property
+    def status(self) -> str:
+        """The state a caller sees: an abandoned claim is an unknown outcome, and a claim still
+        being submitted (by another call) reads as queued."""
+        if self.outcome_unknown:
+            return "submit_unknown"
+        return "queued" if self.state == "submitting" else self.state
+
+    @property
     def lease_expired(self) -> bool:
         return utc_now() > (self.lease_until or self.submitted_at + LEGACY_LEASE)
 

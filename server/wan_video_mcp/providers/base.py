@@ -22,7 +22,7 @@ from wan_video_mcp.params.media import is_local
 from wan_video_mcp.settings import ProviderName, Settings
 from wan_video_mcp.tasks import TaskSnapshot
 
-CallKind = Literal["submit", "poll", "check", "cancel"]
+CallKind = Literal["submit", "poll", "check"]
 # How a file on this machine reaches a provider: its own upload facility, the user's
 # bucket (a presigned URL), or inline in the request where the provider documents that.
 LocalRoute = Literal["provider", "bucket", "inline"]

@@ -125,9 +125,9 @@ def render(result: TaskResult, view: View) -> CallToolResult:
 
 def summary(result: TaskResult, view: View) -> str:
     """Everything the model needs, as text: many clients show it nothing else."""
-    lines = [_headline(result)]
-    if result.cancel is not None:
-        lines.append(result.cancel.message)
+    # cancel_task's answer leads with what the cancel did, then the task as it now stands.
+    lines = [result.cancel.message] if result.cancel is not None else []
+    lines.append(_headline(result))
     if result.dry_run is not None:
         lines.append(f"Request: {json.dumps(result.dry_run.request, ensure_ascii=False)}")
     if result.cost is not None:

@@ -60,6 +60,9 @@ def emulator_settings(emulator: RunningEmulator, tmp_path: Path, **overrides: An
         "aws_secret_access_key": None,
         "aws_session_token": None,
         "aws_region": None,
+        "database_url": None,
+        "share_tasks": False,
+        "submits_per_minute": None,
         **FAST_POLLS,
     }
     values.update(overrides)

@@ -25,6 +25,7 @@ from mcp_types import (
 from pydantic import AnyUrl
 
 from wan_video_mcp import descriptions
+from wan_video_mcp.callers import principal_of
 from wan_video_mcp.calls import Call, Runtime
 from wan_video_mcp.costs.spending import Spending
 from wan_video_mcp.downloads import VideoSaver
@@ -128,7 +129,8 @@ class WanServer(MCPServer[Runtime]):
     ) -> ListResourcesResult:
         listed = await super()._handle_list_resources(ctx, params)
         listed.resources.append(RECENT_RESOURCE)
-        records = await ctx.lifespan_context.service.journal.recent(RECENT_LIMIT)
+        service = ctx.lifespan_context.service
+        records = await service.journal.recent(RECENT_LIMIT, service.viewer(principal_of(ctx.request)))
         listed.resources.extend(_task_resource(record) for record in records if record.handle)
         return listed
 
@@ -188,7 +190,8 @@ def _generating_tool(
         args: GeneratingArgs = parse_arguments(model, arguments)  # pyright: ignore[reportAssignmentType]
         call = Call.of(ctx)
         wait = call.wait_seconds(args.wait_seconds)
-        return await call.present(await call.service.generate(args, call.progress, wait), wait)
+        result = await call.service.generate(args, call.progress, wait, call.caller.principal)
+        return await call.present(result, wait)
 
     return define_tool(
         name=model.tool,
@@ -213,7 +216,9 @@ async def _get_task(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallTo
     call = Call.of(ctx)
     wait = call.wait_seconds(args.wait_seconds)
     return await call.present(
-        await call.service.get_task(args.task_id, wait, call.progress), wait, lookup=True
+        await call.service.get_task(args.task_id, wait, call.progress, call.caller.principal),
+        wait,
+        lookup=True,
     )
 
 
@@ -228,7 +233,9 @@ def _add_resources(server: WanServer) -> None:
         mime_type="application/json",
     )
     async def recent_tasks(ctx: Context[Runtime, Any], limit: int = RECENT_LIMIT) -> str:
-        records = await ctx.request_context.lifespan_context.service.journal.recent(max(1, min(limit, 500)))
+        service = ctx.request_context.lifespan_context.service
+        viewer = service.viewer(principal_of(ctx.request_context.request))
+        records = await service.journal.recent(max(1, min(limit, 500)), viewer)
         return json.dumps([_task_json(record) for record in records], indent=2)
 
     @server.resource(
@@ -240,8 +247,9 @@ def _add_resources(server: WanServer) -> None:
     )
     async def task(provider: str, task_id: str, ctx: Context[Runtime, Any]) -> str:
         handle = f"{provider}:{unquote(task_id)}"  # ids are percent-encoded in the URI (see _task_resource)
-        record = await ctx.request_context.lifespan_context.service.journal.get(handle)
-        if record is None:
+        service = ctx.request_context.lifespan_context.service
+        record = await service.journal.get(handle)
+        if record is None or not service.visible(record, principal_of(ctx.request_context.request)):
             raise ResourceNotFoundError(
                 f"No task {handle[:120]!r} in this server's journal; list_tasks (or wan://tasks/recent) "
                 "lists those it has."

@@ -39,6 +39,8 @@ class Caller:
     listens_for_progress: bool
     # A host that renders MCP Apps: its player reads the saved video through the link.
     renders_apps: bool = False
+    # Who is calling, as authentication established it (None over stdio or without auth).
+    principal: str | None = None
 
     @property
     def anonymous(self) -> bool:
@@ -63,7 +65,21 @@ class Caller:
 
 
 def caller_from(
-    client_name: str | None, meta: Mapping[str, Any] | None, renders_apps: bool = False
+    client_name: str | None, meta: Mapping[str, Any] | None, renders_apps: bool = False, request: Any = None
 ) -> Caller:
     token = (meta or {}).get("progress_token")
-    return Caller(name=client_name, listens_for_progress=token is not None, renders_apps=renders_apps)
+    return Caller(
+        name=client_name,
+        listens_for_progress=token is not None,
+        renders_apps=renders_apps,
+        principal=principal_of(request),
+    )
+
+
+def principal_of(request: Any) -> str | None:
+    """The authenticated identity of an HTTP request (a token's name, an OAuth subject), if any."""
+    scope: Mapping[str, Any] = getattr(request, "scope", None) or {}
+    token = getattr(scope.get("user"), "access_token", None)
+    if token is None:
+        return None
+    return str(getattr(token, "subject", None) or getattr(token, "client_id", "")) or None

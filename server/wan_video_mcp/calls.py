@@ -45,7 +45,7 @@ class Call:
         request = ctx.request_context
         params = request.session.client_params
         name = params.client_info.name if params is not None else None
-        caller = caller_from(name, request.meta, client_supports_apps(ctx))
+        caller = caller_from(name, request.meta, client_supports_apps(ctx), request.request)
         return cls(request.lifespan_context, caller, _progress_sink(ctx))
 
     @property

@@ -19,8 +19,8 @@ class Canceller:
         self._service = service
         self._transport = transport
 
-    async def cancel(self, task_id: str) -> TaskResult:
-        current = await self._service.get_task(task_id, 0.0, None)  # fresh state, journaled
+    async def cancel(self, task_id: str, caller: str | None = None) -> TaskResult:
+        current = await self._service.get_task(task_id, 0.0, None, caller)  # fresh state, journaled
         handle = self._service.registry.handle(task_id)
         adapter = self._service.registry.get(handle.provider)
         if current.done:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
 
@@ -17,7 +18,6 @@ from wan_video_mcp.costs.report import spend_report
 from wan_video_mcp.demo import run_demo
 from wan_video_mcp.emulator import serve_emulator
 from wan_video_mcp.errors import ConfigurationError
-from wan_video_mcp.http.serve import serve_http
 from wan_video_mcp.logs import configure_logging
 from wan_video_mcp.settings import Settings, load_settings
 
@@ -37,12 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level, settings.redactor())
     if command == "check":
         return _check(settings, args.json)
-    return _serve(
-        settings,
-        getattr(args, "transport", "stdio"),
-        getattr(args, "host", "127.0.0.1"),
-        getattr(args, "port", 8000),
-    )
+    if getattr(args, "transport", "stdio") == "http":
+        return _serve_http(settings, args.env_file, args.host, args.port)
+    return _serve(settings, None)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,18 +75,30 @@ def _settings(env_file: str | None) -> Settings | None:
     try:
         return load_settings(env_file)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)
-        )
-        print(f"wan-video-mcp: invalid configuration: {problems}", file=sys.stderr)
+        print(f"wan-video-mcp: invalid configuration: {_problems(exc)}", file=sys.stderr)
         return None
 
 
-def _serve(settings: Settings, transport: str, host: str, port: int) -> int:
-    server = build_server(settings)
-    run = partial(serve_http, server, settings, host, port) if transport == "http" else server.run_stdio_async
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
+
+
+def _serve_http(settings: Settings, env_file: str | None, host: str, port: int) -> int:
+    # HTTP-only pieces (uvicorn, auth) are imported here, off the stdio path.
+    from wan_video_mcp.http.config import load_http_settings  # noqa: PLC0415
+    from wan_video_mcp.http.serve import serve_http  # noqa: PLC0415
+
     try:
-        anyio.run(run)
+        http = load_http_settings(env_file)
+    except ValidationError as exc:
+        print(f"wan-video-mcp: invalid configuration: {_problems(exc)}", file=sys.stderr)
+        return 2
+    return _serve(settings, partial(serve_http, build_server(settings), settings, http, host, port))
+
+
+def _serve(settings: Settings, run: Callable[[], Awaitable[None]] | None) -> int:
+    try:
+        anyio.run(run or build_server(settings).run_stdio_async)
     except BaseException as exc:
         problem = _configuration_problem(exc)
         if problem is None:

@@ -40,10 +40,12 @@ class TaskList(BaseModel):
     spend: str = Field(description="What the jobs of today and of this month cost so far, and the caps.")
 
 
-async def list_tasks(journal: Journal, spending: Spending, args: ListTasksArgs) -> TaskList:
+async def list_tasks(
+    journal: Journal, spending: Spending, args: ListTasksArgs, viewer: str | None = None
+) -> TaskList:
     states = JOURNAL_STATES.get(args.status, (args.status,)) if args.status else ()
     # A few more than asked: "submitting" rows may read as another status than asked for.
-    records = await journal.listing(states, args.model, args.limit * 2 + 1)
+    records = await journal.listing(states, args.model, args.limit * 2 + 1, viewer)
     matching = [record for record in records if args.status in (None, record.status)]
     summaries = [_summary(record, spending) for record in matching[: args.limit]]
     spend = await spending.spend()

@@ -34,6 +34,7 @@ from wan_video_mcp.providers import (
 from wan_video_mcp.providers.base import (
     UNREADABLE,
 )
+from wan_video_mcp.ratelimits import SubmitLimiter
 from wan_video_mcp.results import LiveFacts, task_result
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.staging import Stager, after_uploads, with_content_hashes
@@ -87,14 +88,27 @@ class VideoService:
         self.spending = spending
         window = timedelta(seconds=settings.dedupe_window_seconds)
         self._submitter = Submitter(journal, transport, self._clock, window)
+        self._limiter = SubmitLimiter(settings.submits_per_minute)
         self._downloads: dict[str, anyio.Event] = {}
 
     @property
     def transport(self) -> ProviderTransport:
         return self._transport
 
+    def viewer(self, caller: str | None) -> str | None:
+        """Whose tasks `caller` sees and may be handed: their own, unless tasks are shared."""
+        return None if self.settings.share_tasks else caller
+
+    def visible(self, record: JournalRecord, caller: str | None) -> bool:
+        viewer = self.viewer(caller)
+        return viewer is None or record.caller == viewer
+
     async def generate(
-        self, args: GeneratingArgs, progress: ProgressSink | None, wait_seconds: float
+        self,
+        args: GeneratingArgs,
+        progress: ProgressSink | None,
+        wait_seconds: float,
+        caller: str | None = None,
     ) -> TaskResult:
         deadline = Deadline.after(self._clock, wait_seconds)
         adapter = self.registry.choose(args)
@@ -109,8 +123,9 @@ class VideoService:
         cost = self.spending.estimate(adapter.name, args, files)
         if (note := self.spending.budget_note(cost)) is not None:
             facts.notes.append(note)
+        viewer = self.viewer(caller)
         if args.dry_run:
-            identical = await self._submitter.identical(adapter, args, same)
+            identical = await self._submitter.identical(adapter, args, same, viewer)
             return dry_run_result(
                 adapter.name, args, files, cost, identical, await self.spending.spend(), facts.notes
             )
@@ -119,13 +134,22 @@ class VideoService:
         # In this process the lock makes identical calls wait for one submit; across
         # processes the journal's claim does (see _claim). Waiting happens outside both.
         async with self._submit_locks.hold(key):
-            identical = await self._submitter.identical(adapter, args, same)
+            identical = await self._submitter.identical(adapter, args, same, viewer)
+            if identical is None:
+                self._limiter.admit(caller, self._clock.now())
             # The budget holds this call's estimate until its claim is journaled (counted there).
             async with self.spending.admit(cost, new_job=identical is None):
                 staged = await self._stager.stage(args, adapter, files, progress)
                 request = adapter.submit_request(staged.args)
                 claim = await self._submitter.claim(
-                    adapter, args, deadline, same=same, uploads=staged.uploads, cost=cost
+                    adapter,
+                    args,
+                    deadline,
+                    same=same,
+                    uploads=staged.uploads,
+                    cost=cost,
+                    caller=caller,
+                    viewer=viewer,
                 )
             handle = None if claim.row is None else await self._submitter.send(adapter, request, claim.row)
         if any(upload.method != "inline" for upload in staged.uploads):
@@ -137,11 +161,18 @@ class VideoService:
             return task_result(await self._row(claim.row), facts)
         return await self._follow(adapter, handle, deadline, progress, facts, poll_now=False)
 
-    async def get_task(self, task_id: str, wait_seconds: float, progress: ProgressSink | None) -> TaskResult:
+    async def get_task(
+        self, task_id: str, wait_seconds: float, progress: ProgressSink | None, caller: str | None = None
+    ) -> TaskResult:
         handle = self.registry.handle(task_id)
         deadline = Deadline.after(self._clock, wait_seconds)
         adapter = self.registry.get(handle.provider)
         record = await self.journal.get(str(handle))
+        if record is not None and not self.visible(record, caller):
+            raise TaskNotFound(
+                f"Task {handle} is not one of yours on this server. Check the task_id; "
+                "list_tasks lists yours."
+            )
         if record is not None and record.state in FINAL_STATES:
             facts = LiveFacts()
             await self._save_within(record, deadline, facts)
@@ -153,7 +184,7 @@ class VideoService:
         if record is None and (gone := await self._unknown_to_provider(adapter, handle)) is not None:
             return task_result(gone, LiveFacts())
         if record is None:
-            await self.journal.adopt(str(handle), handle.provider)
+            await self.journal.adopt(str(handle), handle.provider, caller)
         return await self._follow(adapter, handle, deadline, progress, LiveFacts(), poll_now=True)
 
     async def _unknown_to_provider(

@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     aws_region: str | None = Field(None, validation_alias=_env("AWS_REGION", "AWS_DEFAULT_REGION"))
     aws_secret_access_key: SecretStr | None = Field(None, validation_alias=_env("AWS_SECRET_ACCESS_KEY"))
     aws_session_token: SecretStr | None = Field(None, validation_alias=_env("AWS_SESSION_TOKEN"))
+    # Shared deployments: the journal in PostgreSQL (unset: SQLite in WAN_MCP_DATA_DIR), whether
+    # authenticated callers see each other's tasks, and new paid jobs per minute per caller.
+    database_url: SecretStr | None = Field(None, validation_alias=_env("WAN_MCP_DATABASE_URL"))
+    share_tasks: bool = Field(False, validation_alias=_env("WAN_MCP_SHARE_TASKS"))
+    submits_per_minute: int | None = Field(None, ge=1, validation_alias=_env("WAN_MCP_SUBMITS_PER_MINUTE"))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("WAN_MCP_LOG_LEVEL")
     )
@@ -182,7 +187,7 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Every configured key, for redaction."""
         keys = [self.api_key(name) for name in PROVIDER_NAMES]
-        keys += [self.aws_secret_access_key, self.aws_session_token]
+        keys += [self.aws_secret_access_key, self.aws_session_token, self.database_url]
         return [key.get_secret_value() for key in keys if key is not None]
 
     @property

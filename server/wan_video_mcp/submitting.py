@@ -55,6 +55,8 @@ class Submitter:
         same: GeneratingArgs,
         uploads: list[UploadedInput],
         cost: Cost | None = None,
+        caller: str | None = None,
+        viewer: str | None = None,
     ) -> Claim:
         """A new row to submit, or the identical submission to return instead.
 
@@ -72,6 +74,8 @@ class Submitter:
             uploads=[upload.model_dump(mode="json") for upload in uploads],
             cost=cost.model_dump(mode="json") if cost is not None else None,
             reuse_window=window,
+            caller=caller,
+            viewer=viewer,
             lease=timedelta(seconds=self._transport.total_seconds + LEASE_MARGIN),
         )
         for _ in range(CLAIM_ROUNDS):
@@ -86,7 +90,7 @@ class Submitter:
         return await claim()
 
     async def identical(
-        self, adapter: ProviderAdapter, args: GeneratingArgs, same: GeneratingArgs
+        self, adapter: ProviderAdapter, args: GeneratingArgs, same: GeneratingArgs, viewer: str | None = None
     ) -> JournalRecord | None:
         """The earlier task an identical call returns instead of submitting (None with force_new)."""
         if args.force_new:
@@ -98,6 +102,7 @@ class Submitter:
             args.request_params(),
             adapter.identity(same),
             self._dedupe_window,
+            viewer,
         )
 
     async def _await_claim(self, record: JournalRecord, deadline: Deadline) -> JournalRecord:

@@ -56,13 +56,15 @@ async def _cancel_task(arguments: dict[str, Any], ctx: Context[Any, Any]) -> Cal
     args = parse_arguments(CancelTaskArgs, arguments)
     call = Call.of(ctx)
     canceller = Canceller(call.service, call.service.transport)
-    return await call.present(await canceller.cancel(args.task_id), 0.0, lookup=True)
+    return await call.present(await canceller.cancel(args.task_id, call.caller.principal), 0.0, lookup=True)
 
 
 async def _list_tasks(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
     args = parse_arguments(ListTasksArgs, arguments)
-    service = Call.of(ctx).service
-    listed = await list_tasks(service.journal, service.spending, args)
+    call = Call.of(ctx)
+    service = call.service
+    viewer = service.viewer(call.caller.principal)
+    listed = await list_tasks(service.journal, service.spending, args, viewer)
     return CallToolResult(
         content=[TextContent(type="text", text=_listed_text(listed))],
         structured_content=listed.model_dump(mode="json"),

@@ -55,6 +55,8 @@ class JournalRecord(BaseModel):
     uploads: list[dict[str, Any]] = Field(default_factory=list[dict[str, Any]])
     # The cost estimate made before the submit (costs.Cost, as JSON).
     cost: dict[str, Any] | None = None
+    # Who submitted it (a token's name or an OAuth subject); None over stdio or without auth.
+    caller: str | None = None
 
     @property
     def outcome_unknown(self) -> bool:

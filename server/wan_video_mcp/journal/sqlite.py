@@ -81,6 +81,10 @@ MIGRATIONS = (
     """
     ALTER TABLE tasks ADD COLUMN cost_json TEXT;
     """,
+    """
+    ALTER TABLE tasks ADD COLUMN caller TEXT;
+    CREATE INDEX tasks_caller ON tasks (caller, submitted_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # How long a write waits for another process's transaction (a migration, a claim).
@@ -122,12 +126,16 @@ class Journal:
         identity: dict[str, Any] | None = None,
         uploads: list[dict[str, Any]] | None = None,
         cost: dict[str, Any] | None = None,
+        caller: str | None = None,
+        viewer: str | None = None,
     ) -> Claim:
         """An identical submission to return (unless `reuse_window` is None), or a new row owned
         by this process for `lease`, decided in one transaction that all processes respect.
 
         `params` is what the caller set (kept for people to read); `identity` (default: `params`)
-        is what makes two submissions the same: every parameter with its effective value."""
+        is what makes two submissions the same: every parameter with its effective value.
+        `caller` is recorded as who submitted; with a `viewer`, only that caller's submissions
+        are returned instead (one caller never receives another's task)."""
         now = utc_now()
         new = fingerprint(tool, provider, model, params if identity is None else identity)
         row = {
@@ -143,10 +151,12 @@ class Journal:
             "lease_until": (now + lease).isoformat(),
             "uploads_json": json.dumps(uploads) if uploads else None,
             "cost_json": json.dumps(cost) if cost else None,
+            "caller": caller,
         }
         # Rows journaled before schema 3 were fingerprinted from the parameters the caller set.
         known = (new, fingerprint(tool, provider, model, params))
-        return await self._run(partial(_claim, row=row, fingerprints=known, window=reuse_window))
+        claim = partial(_claim, row=row, fingerprints=known, window=reuse_window, viewer=viewer)
+        return await self._run(claim)
 
     async def identical(  # noqa: PLR0917  (the fingerprint's parts, as claim takes them)
         self,
@@ -156,10 +166,11 @@ class Journal:
         params: dict[str, Any],
         identity: dict[str, Any],
         window: timedelta,
+        viewer: str | None = None,
     ) -> JournalRecord | None:
         """The submission `claim` would return instead of a new row now (read only)."""
         known = (fingerprint(tool, provider, model, identity), fingerprint(tool, provider, model, params))
-        return await self._run(partial(_reusable, fingerprints=known, window=window))
+        return await self._run(partial(_reusable, fingerprints=known, window=window, viewer=viewer))
 
     async def find_upload(self, sha256: str, destination: str) -> UploadRecord | None:
         sql = "SELECT * FROM uploads WHERE sha256 = ? AND destination = ?"
@@ -177,7 +188,7 @@ class Journal:
             return record
         return await self._run(partial(_settle, row_id=record.id)) or record
 
-    async def adopt(self, handle: str, provider: str) -> None:
+    async def adopt(self, handle: str, provider: str, caller: str | None = None) -> None:
         """Start a record for a handle submitted elsewhere (another replica, an older journal)."""
         now = utc_now().isoformat()
         row = {
@@ -190,6 +201,7 @@ class Journal:
             "state": "queued",
             "submitted_at": now,
             "updated_at": now,
+            "caller": caller,
         }
         await self._run(partial(_insert, row=row, or_ignore=True))
 
@@ -246,18 +258,24 @@ class Journal:
         rows = await self._run(partial(_select, sql="SELECT * FROM tasks WHERE id = ?", args=(row_id,)))
         return rows[0] if rows else None
 
-    async def recent(self, limit: int = 50) -> list[JournalRecord]:
-        sql = "SELECT * FROM tasks WHERE state != 'rejected' ORDER BY submitted_at DESC, id DESC LIMIT ?"
-        return await self._run(partial(_select, sql=sql, args=(limit,)))
+    async def recent(self, limit: int = 50, viewer: str | None = None) -> list[JournalRecord]:
+        """The newest tasks (of `viewer` when given)."""
+        return await self.listing((), None, limit, viewer)
 
     async def submitted_since(self, moment: datetime) -> list[JournalRecord]:
         """Every submission since `moment` (for budgets), refused ones left out."""
         sql = "SELECT * FROM tasks WHERE submitted_at >= ? AND state != 'rejected' AND tool != 'unknown'"
         return await self._run(partial(_select, sql=sql, args=(moment.isoformat(),)))
 
-    async def listing(self, states: tuple[str, ...], model: str | None, limit: int) -> list[JournalRecord]:
-        """The newest tasks in `states` (all when empty) and of `model` (any when None)."""
+    async def listing(
+        self, states: tuple[str, ...], model: str | None, limit: int, viewer: str | None = None
+    ) -> list[JournalRecord]:
+        """The newest tasks in `states` (all when empty), of `model` (any when None) and of
+        `viewer` (anyone's when None)."""
         conditions, args = ["state != 'rejected'"], list[Any]()
+        if viewer is not None:
+            conditions.append("caller = ?")
+            args.append(viewer)
         if states:
             conditions.append(f"state IN ({', '.join('?' for _ in states)})")
             args += states
@@ -328,10 +346,14 @@ def _transaction(db: sqlite3.Connection) -> Generator[None]:
 
 
 def _claim(
-    db: sqlite3.Connection, row: dict[str, Any], fingerprints: tuple[str, str], window: timedelta | None
+    db: sqlite3.Connection,
+    row: dict[str, Any],
+    fingerprints: tuple[str, str],
+    window: timedelta | None,
+    viewer: str | None,
 ) -> Claim:
     with _transaction(db):
-        existing = None if window is None else _reusable(db, fingerprints, window)
+        existing = None if window is None else _reusable(db, fingerprints, window, viewer)
         return Claim(existing=existing) if existing else Claim(row=_insert(db, row))
 
 
@@ -353,14 +375,17 @@ def _mark_submitted(db: sqlite3.Connection, row_id: int, handle: str) -> bool:
 
 
 def _reusable(
-    db: sqlite3.Connection, fingerprints: tuple[str, str], window: timedelta
+    db: sqlite3.Connection, fingerprints: tuple[str, str], window: timedelta, viewer: str | None = None
 ) -> JournalRecord | None:
-    """The newest identical submission in flight, unresolved, or succeeded within `window`."""
+    """The newest identical submission (of `viewer`, if given) in flight, unresolved, or
+    succeeded within `window`."""
+    mine = "" if viewer is None else "AND caller = ? "
     sql = (
-        f"SELECT * FROM tasks WHERE fingerprint IN (?, ?) AND state IN {REUSABLE_STATES} "  # noqa: S608  (a constant)
+        f"SELECT * FROM tasks WHERE fingerprint IN (?, ?) AND state IN {REUSABLE_STATES} {mine}"  # noqa: S608  (constants)
         "ORDER BY submitted_at DESC, id DESC LIMIT 5"
     )
-    for record in _select(db, sql, fingerprints):
+    args = fingerprints if viewer is None else (*fingerprints, viewer)
+    for record in _select(db, sql, args):
         if record.state != "succeeded" or utc_now() - (record.finished_at or record.submitted_at) <= window:
             return record
     return None

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import anyio
 
-from wan_video_mcp.journal import Journal
+from wan_video_mcp.journal import SqliteJournal
 
 LOOKUPS = 300
 LEASE = timedelta(minutes=1)
 
 
-async def fill(path: Path, rows: int) -> Journal:
-    journal = await Journal.open(path)
+async def fill(path: Path, rows: int) -> SqliteJournal:
+    journal = await SqliteJournal.open(path)
     for n in range(rows):
         claim = await journal.claim(
             "edit_video", "dashscope", "wan2.7-videoedit", {"n": n}, reuse_window=None, lease=LEASE
@@ -34,7 +34,7 @@ async def fill(path: Path, rows: int) -> Journal:
     return journal
 
 
-async def lookup_seconds(journal: Journal, rows: int) -> float:
+async def lookup_seconds(journal: SqliteJournal, rows: int) -> float:
     window = timedelta(hours=1)
     started = time.perf_counter()
     for n in range(LOOKUPS):

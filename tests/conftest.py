@@ -3,7 +3,7 @@ MCP client connected to the real server."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ import pytest
 from mcp import Client
 from mcp_types import Implementation
 
+from postgres import fresh_database, postgres_server
 from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import EmulatorState, RunningEmulator, TaskScript, serve_emulator
 from wan_video_mcp.settings import Settings
@@ -23,6 +24,19 @@ FAST_POLLS = {"poll_first_seconds": 0.05, "poll_max_seconds": 0.1}
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """One real PostgreSQL server for the whole run (started on first use)."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def database_url(postgres_server_url: str) -> str:
+    """A fresh, empty database for this test."""
+    return fresh_database(postgres_server_url)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import httpx2
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 from pydantic import SecretStr
@@ -230,7 +231,7 @@ def signing_key() -> rsa.RSAPrivateKey:
 @asynccontextmanager
 async def authorization_server(key: rsa.RSAPrivateKey) -> AsyncIterator[str]:
     """A stand-in authorization server: its JWKS, over loopback. Yields its issuer URL."""
-    public = jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    public = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
 
     async def jwks(_: object) -> JSONResponse:
         return JSONResponse({"keys": [{**public, "kid": "k1", "use": "sig", "alg": "RS256"}]})

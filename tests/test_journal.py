@@ -17,7 +17,7 @@ from mcp import Client
 from conftest import R2V_ARGS
 from wan_video_mcp.emulator import RunningEmulator
 from wan_video_mcp.errors import ConfigurationError
-from wan_video_mcp.journal import MIGRATIONS, SCHEMA_VERSION, Journal, fingerprint
+from wan_video_mcp.journal import MIGRATIONS, SCHEMA_VERSION, SqliteJournal, fingerprint
 from wan_video_mcp.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -70,7 +70,7 @@ async def test_an_older_journal_is_upgraded_in_place(tmp_path: Path) -> None:
     old.commit()
     old.close()
 
-    journal = await Journal.open(path)
+    journal = await SqliteJournal.open(path)
     record = await journal.get("dashscope:old")
     await journal.close()
 
@@ -89,12 +89,12 @@ async def test_a_journal_from_a_newer_version_is_refused_clearly(tmp_path: Path)
     newer.close()
 
     with pytest.raises(ConfigurationError, match=r"newer wan-video-mcp.*WAN_MCP_DATA_DIR"):
-        await Journal.open(path)
+        await SqliteJournal.open(path)
 
 
 async def test_wal_mode_and_private_permissions(tmp_path: Path) -> None:
     path = tmp_path / "data" / "journal.sqlite3"
-    journal = await Journal.open(path)
+    journal = await SqliteJournal.open(path)
     await journal.close()
 
     db = sqlite3.connect(path)
@@ -108,10 +108,10 @@ WRITER = """
 import anyio, sys
 from datetime import timedelta
 from pathlib import Path
-from wan_video_mcp.journal import Journal
+from wan_video_mcp.journal import SqliteJournal
 
 async def main():
-    journal = await Journal.open(Path(sys.argv[1]))
+    journal = await SqliteJournal.open(Path(sys.argv[1]))
     n = 0
     while True:
         params = {"n": n, "pad": "x" * 2000}
@@ -203,10 +203,10 @@ def test_an_unusable_data_folder_is_one_clear_sentence_not_a_traceback(tmp_path:
 OPENER = """
 import anyio, sys
 from pathlib import Path
-from wan_video_mcp.journal import Journal
+from wan_video_mcp.journal import SqliteJournal
 
 async def main():
-    journal = await Journal.open(Path(sys.argv[1]))
+    journal = await SqliteJournal.open(Path(sys.argv[1]))
     await journal.close()
 
 anyio.run(main)

@@ -30,7 +30,7 @@ from wan_video_mcp.calls import Call, Runtime
 from wan_video_mcp.costs.spending import Spending
 from wan_video_mcp.downloads import VideoSaver
 from wan_video_mcp.errors import DownloadError
-from wan_video_mcp.journal import Journal, JournalRecord
+from wan_video_mcp.journal import JournalRecord, open_journal
 from wan_video_mcp.linkguard import LinkGuard
 from wan_video_mcp.logs import quiet_http_logs
 from wan_video_mcp.params import (
@@ -71,7 +71,7 @@ async def open_runtime(
 ) -> AsyncGenerator[Runtime]:
     registry = registry or ProviderRegistry(settings)
     redactor = settings.redactor()
-    journal = await Journal.open(settings.journal_path, redactor)
+    journal = await open_journal(settings, redactor)
     saver = VideoSaver(
         settings.output_dir,
         settings.max_download_bytes,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from wan_video_mcp.costs.spending import Spending
 from wan_video_mcp.costs.table import PriceTable
-from wan_video_mcp.journal import Journal
+from wan_video_mcp.journal import open_journal
 from wan_video_mcp.settings import Settings
 
 
@@ -13,7 +13,7 @@ async def spend_report(settings: Settings) -> str:
     PriceTable.load(settings.prices_file)  # a broken price file is reported before any job is
     if not settings.journal_path.exists():  # nothing submitted yet; do not create a journal
         return "Spending: nothing submitted yet (no journal at " + str(settings.journal_path) + ")."
-    journal = await Journal.open(settings.journal_path, settings.redactor())
+    journal = await open_journal(settings)
     try:
         spend = await Spending.create(settings, journal).spend()
     finally:

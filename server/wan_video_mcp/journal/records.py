@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from wan_video_mcp.owners import ProcessOwner
 from wan_video_mcp.tasks import utc_now
 
 JournalState = Literal[
@@ -99,3 +100,31 @@ def fingerprint(tool: str, provider: str, model: str, identity: dict[str, Any]) 
     """Same tool, provider, model and request => same fingerprint."""
     canonical = json.dumps([tool, provider, model, identity], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def abandoned_reason(record: JournalRecord) -> str | None:
+    """Why nobody will ever record this claim's answer, or None while someone still may."""
+    if record.state != "submitting":
+        return None
+    owner = ProcessOwner.from_token(record.owner or "")
+    if owner is not None and owner.alive() is False:
+        return (
+            f"The server process that sent this submit (pid {owner.pid}) stopped before the provider's "
+            "answer was recorded"
+        )
+    if record.lease_expired:
+        return "No answer to this submit was recorded in time (the process that sent it may have stopped)"
+    return None
+
+
+def record_from_row(data: dict[str, Any]) -> JournalRecord:
+    """A stored row (JSON columns as text) as a record; the stores share the column names."""
+    data = dict(data)
+    data["params"] = json.loads(data.pop("params_json"))
+    usage = data.pop("usage_json")
+    data["usage"] = json.loads(usage) if usage else None
+    uploads = data.pop("uploads_json", None)
+    data["uploads"] = json.loads(uploads) if uploads else []
+    cost = data.pop("cost_json", None)
+    data["cost"] = json.loads(cost) if cost else None
+    return JournalRecord.model_validate(data)

@@ -10,7 +10,6 @@ mid-write harmless. Calls run on a worker thread so the event loop never blocks.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import Callable, Generator
@@ -24,8 +23,23 @@ import anyio
 import anyio.to_thread
 
 from wan_video_mcp.errors import ConfigurationError
-from wan_video_mcp.journal.records import Claim, JournalRecord, UploadRecord, fingerprint
-from wan_video_mcp.owners import ProcessOwner
+from wan_video_mcp.journal.records import (
+    Claim,
+    JournalRecord,
+    UploadRecord,
+    abandoned_reason,
+    record_from_row,
+)
+from wan_video_mcp.journal.rows import (
+    REUSABLE_STATES,
+    adopted_row,
+    claim_fingerprints,
+    claim_row,
+    conflicting_handle_message,
+    download_values,
+    reused_too_late,
+    snapshot_values,
+)
 from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.tasks import TaskSnapshot, utc_now
 
@@ -89,10 +103,10 @@ MIGRATIONS = (
 SCHEMA_VERSION = len(MIGRATIONS)
 # How long a write waits for another process's transaction (a migration, a claim).
 BUSY_SECONDS = 30.0
-REUSABLE_STATES = "('submitting', 'submit_unknown', 'queued', 'running', 'succeeded')"
+REUSABLE = ", ".join(f"'{state}'" for state in REUSABLE_STATES)
 
 
-class Journal:
+class SqliteJournal:
     def __init__(self, connection: sqlite3.Connection, redactor: Redactor) -> None:
         self._db = connection
         self._redactor = redactor
@@ -100,7 +114,7 @@ class Journal:
         self._limiter = anyio.CapacityLimiter(1)
 
     @classmethod
-    async def open(cls, path: Path, redactor: Redactor | None = None) -> Journal:
+    async def open(cls, path: Path, redactor: Redactor | None = None) -> SqliteJournal:
         try:
             journal = cls(await anyio.to_thread.run_sync(_connect, path), redactor or Redactor([]))
         except (OSError, sqlite3.Error) as exc:
@@ -136,25 +150,10 @@ class Journal:
         is what makes two submissions the same: every parameter with its effective value.
         `caller` is recorded as who submitted; with a `viewer`, only that caller's submissions
         are returned instead (one caller never receives another's task)."""
-        now = utc_now()
-        new = fingerprint(tool, provider, model, params if identity is None else identity)
-        row = {
-            "tool": tool,
-            "provider": provider,
-            "model": model,
-            "params_json": json.dumps(self._redactor.deep(params), sort_keys=True),
-            "fingerprint": new,
-            "state": "submitting",
-            "submitted_at": now.isoformat(),
-            "updated_at": now.isoformat(),
-            "owner": ProcessOwner.current().token,
-            "lease_until": (now + lease).isoformat(),
-            "uploads_json": json.dumps(uploads) if uploads else None,
-            "cost_json": json.dumps(cost) if cost else None,
-            "caller": caller,
-        }
-        # Rows journaled before schema 3 were fingerprinted from the parameters the caller set.
-        known = (new, fingerprint(tool, provider, model, params))
+        identity = params if identity is None else identity
+        extra = {"uploads": uploads, "cost": cost, "caller": caller}
+        row = claim_row(tool, provider, model, params, identity, lease, self._redactor, extra)
+        known = claim_fingerprints(tool, provider, model, params, identity)
         claim = partial(_claim, row=row, fingerprints=known, window=reuse_window, viewer=viewer)
         return await self._run(claim)
 
@@ -169,7 +168,7 @@ class Journal:
         viewer: str | None = None,
     ) -> JournalRecord | None:
         """The submission `claim` would return instead of a new row now (read only)."""
-        known = (fingerprint(tool, provider, model, identity), fingerprint(tool, provider, model, params))
+        known = claim_fingerprints(tool, provider, model, params, identity)
         return await self._run(partial(_reusable, fingerprints=known, window=window, viewer=viewer))
 
     async def find_upload(self, sha256: str, destination: str) -> UploadRecord | None:
@@ -190,19 +189,7 @@ class Journal:
 
     async def adopt(self, handle: str, provider: str, caller: str | None = None) -> None:
         """Start a record for a handle submitted elsewhere (another replica, an older journal)."""
-        now = utc_now().isoformat()
-        row = {
-            "handle": handle,
-            "tool": "unknown",
-            "provider": provider,
-            "model": "unknown",
-            "params_json": "{}",
-            "fingerprint": f"adopted:{handle}",  # never matches a new submission
-            "state": "queued",
-            "submitted_at": now,
-            "updated_at": now,
-            "caller": caller,
-        }
+        row = adopted_row(handle, provider, caller)
         await self._run(partial(_insert, row=row, or_ignore=True))
 
     async def mark_submitted(self, row_id: int, handle: str) -> bool:
@@ -219,21 +206,7 @@ class Journal:
         await self._update_row(row_id, state="submit_unknown", error_message=message)
 
     async def record_snapshot(self, handle: str, snapshot: TaskSnapshot) -> None:
-        values: dict[str, Any] = {
-            "state": snapshot.state.value,
-            "provider_status": snapshot.raw_status,
-            "progress_percent": snapshot.progress_percent,
-            "error_code": snapshot.error_code,
-            "error_message": snapshot.error_message,
-        }
-        if snapshot.state.is_terminal:
-            # Our clock, like submitted_at: provider clocks and zones are not ours to trust.
-            values["finished_at"] = utc_now().isoformat()
-        if snapshot.video_url:
-            values["video_url"] = snapshot.video_url
-            values["video_expires_at"] = _iso(snapshot.video_expires_at)
-        if snapshot.usage is not None:
-            values["usage_json"] = json.dumps(self._redactor.deep(snapshot.usage))
+        values = snapshot_values(snapshot, self._redactor)
         # A provider forgets tasks after ~24 h; that must not erase what the journal knows.
         keep_final = snapshot.state.value == "expired"
         await self._update(("handle", handle), values, keep_final=keep_final)
@@ -243,12 +216,7 @@ class Journal:
         await self._update(("handle", handle), {"provider_status": raw_status[:200]})
 
     async def record_download(self, handle: str, local_file: str | None, error: str | None) -> None:
-        values = (
-            {"download_error": error}
-            if local_file is None
-            else {"local_file": local_file, "download_error": None}
-        )
-        await self._update(("handle", handle), values)
+        await self._update(("handle", handle), download_values(local_file, error))
 
     async def get(self, handle: str) -> JournalRecord | None:
         rows = await self._run(partial(_select, sql="SELECT * FROM tasks WHERE handle = ?", args=(handle,)))
@@ -364,10 +332,7 @@ def _mark_submitted(db: sqlite3.Connection, row_id: int, handle: str) -> bool:
             # A placeholder from get_task (adopted before this submit was answered): ours now.
             db.execute("DELETE FROM tasks WHERE id = ?", (holder["id"],))
         elif holder is not None and holder["id"] != row_id:
-            message = (
-                f"The provider answered with task id {handle}, which an earlier submission already has; "
-                "it may have returned that task instead of creating a new one. Check it with get_task"
-            )
+            message = conflicting_handle_message(handle)
             _update(db, ("id", row_id), {"state": "submit_unknown", "error_message": message})
             return False
         _update(db, ("id", row_id), {"handle": handle, "state": "queued"})
@@ -381,19 +346,19 @@ def _reusable(
     succeeded within `window`."""
     mine = "" if viewer is None else "AND caller = ? "
     sql = (
-        f"SELECT * FROM tasks WHERE fingerprint IN (?, ?) AND state IN {REUSABLE_STATES} {mine}"  # noqa: S608  (constants)
+        f"SELECT * FROM tasks WHERE fingerprint IN (?, ?) AND state IN ({REUSABLE}) {mine}"  # noqa: S608  (constants)
         "ORDER BY submitted_at DESC, id DESC LIMIT 5"
     )
     args = fingerprints if viewer is None else (*fingerprints, viewer)
     for record in _select(db, sql, args):
-        if record.state != "succeeded" or utc_now() - (record.finished_at or record.submitted_at) <= window:
+        if not reused_too_late(record, window):
             return record
     return None
 
 
 def _settle(db: sqlite3.Connection, row_id: int) -> JournalRecord | None:
     [record] = _select(db, "SELECT * FROM tasks WHERE id = ?", (row_id,))
-    reason = _abandoned(record)
+    reason = abandoned_reason(record)
     if reason is None:
         return record
     values = {"state": "submit_unknown", "error_message": reason}
@@ -406,21 +371,6 @@ def _settle(db: sqlite3.Connection, row_id: int) -> JournalRecord | None:
 def _settle_all(db: sqlite3.Connection) -> None:
     for (row_id,) in db.execute("SELECT id FROM tasks WHERE state = 'submitting'").fetchall():
         _settle(db, row_id)
-
-
-def _abandoned(record: JournalRecord) -> str | None:
-    """Why nobody will ever record this claim's answer, or None while someone still may."""
-    if record.state != "submitting":
-        return None
-    owner = ProcessOwner.from_token(record.owner or "")
-    if owner is not None and owner.alive() is False:
-        return (
-            f"The server process that sent this submit (pid {owner.pid}) stopped before the provider's "
-            "answer was recorded"
-        )
-    if record.lease_expired:
-        return "No answer to this submit was recorded in time (the process that sent it may have stopped)"
-    return None
 
 
 def _insert(db: sqlite3.Connection, row: dict[str, Any], or_ignore: bool = False) -> int:
@@ -451,20 +401,4 @@ def _update(
 
 
 def _select(db: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> list[JournalRecord]:
-    return [_record(row) for row in db.execute(sql, args).fetchall()]
-
-
-def _record(row: sqlite3.Row) -> JournalRecord:
-    data = dict(row)
-    data["params"] = json.loads(data.pop("params_json"))
-    usage = data.pop("usage_json")
-    data["usage"] = json.loads(usage) if usage else None
-    uploads = data.pop("uploads_json", None)
-    data["uploads"] = json.loads(uploads) if uploads else []
-    cost = data.pop("cost_json", None)
-    data["cost"] = json.loads(cost) if cost else None
-    return JournalRecord.model_validate(data)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    return [record_from_row(dict(row)) for row in db.execute(sql, args).fetchall()]

@@ -1,0 +1,189 @@
+"""One journal interface, two stores: every test here runs against SQLite and against a
+real PostgreSQL server, through two separate store objects where the point is that
+processes or replicas share it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import anyio
+import pytest
+
+from wan_video_mcp.journal import Claim, Journal, SqliteJournal, UploadRecord
+from wan_video_mcp.tasks import TaskSnapshot, TaskState
+
+pytestmark = pytest.mark.anyio
+
+Opener = Callable[[], Awaitable[Journal]]
+LEASE = timedelta(minutes=2)
+PARAMS = {"prompt": "a fox", "seed": 1}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Opener]:
+    """Opens another store object on the same journal (as another process or replica would)."""
+    opened: list[Journal] = []
+    if request.param == "postgres":
+        from wan_video_mcp.journal.postgres import PostgresJournal
+
+        url = request.getfixturevalue("database_url")
+
+        async def opener() -> Journal:
+            opened.append(await PostgresJournal.open(url))
+            return opened[-1]
+    else:
+
+        async def opener() -> Journal:
+            opened.append(await SqliteJournal.open(tmp_path / "journal.sqlite3"))
+            return opened[-1]
+
+    yield opener
+    for journal in opened:
+        await journal.close()
+
+
+async def claim(journal: Journal, params: dict[str, object] = PARAMS, **options: object):
+    window = options.pop("window", timedelta(hours=1))
+    return await journal.claim(
+        "edit_video",
+        "dashscope",
+        "wan2.7-videoedit",
+        params,
+        reuse_window=window,
+        lease=LEASE,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+async def test_a_claim_then_the_identical_request_returns_it(open_store: Opener) -> None:
+    journal = await open_store()
+    first = await claim(journal)
+    assert first.row is not None
+    assert await journal.mark_submitted(first.row, "dashscope:t1")
+    again = await claim(journal)
+    forced = await claim(journal, window=None)
+
+    assert again.existing is not None and again.existing.handle == "dashscope:t1"
+    assert forced.row is not None and forced.row != first.row
+    record = await journal.get("dashscope:t1")
+    assert record is not None and record.state == "queued" and record.params == PARAMS
+
+
+async def test_identical_claims_from_many_replicas_at_once_make_one_row(open_store: Opener) -> None:
+    replicas = [await open_store() for _ in range(3)]
+    results: list[int | None] = []
+
+    async def one(journal: Journal) -> None:
+        results.append((await claim(journal, {"prompt": "same moment"})).row)
+
+    async with anyio.create_task_group() as tg:
+        for n in range(24):
+            tg.start_soon(one, replicas[n % 3])
+
+    assert len([row for row in results if row is not None]) == 1
+
+
+async def test_a_handle_already_held_is_an_unknown_outcome(open_store: Opener) -> None:
+    journal = await open_store()
+    first, second = await claim(journal, {"n": 1}), await claim(journal, {"n": 2})
+    assert first.row and second.row
+    assert await journal.mark_submitted(first.row, "dashscope:same")
+
+    assert not await journal.mark_submitted(second.row, "dashscope:same")
+    record = await journal.get_row(second.row)
+    assert (
+        record is not None
+        and record.state == "submit_unknown"
+        and "already has" in (record.error_message or "")
+    )
+
+
+async def test_an_abandoned_claim_is_an_unknown_outcome_for_everyone(open_store: Opener) -> None:
+    dying, other = await open_store(), await open_store()
+    stale = await dying.claim(
+        "edit_video",
+        "dashscope",
+        "wan2.7-videoedit",
+        PARAMS,
+        reuse_window=timedelta(hours=1),
+        lease=timedelta(0),
+    )
+    assert stale.row is not None
+    await anyio.sleep(0.01)
+
+    seen = await claim(other)
+    assert seen.existing is not None and seen.existing.outcome_unknown
+    settled = await other.settle(seen.existing)
+    assert settled.state == "submit_unknown" and settled.error_message
+
+
+async def test_snapshots_downloads_and_a_forgetful_provider(open_store: Opener) -> None:
+    journal = await open_store()
+    row = (await claim(journal)).row
+    assert row is not None
+    await journal.mark_submitted(row, "dashscope:v")
+    done = TaskSnapshot(
+        state=TaskState.SUCCEEDED,
+        raw_status="SUCCEEDED",
+        video_url="https://example.test/v.mp4",
+        video_expires_at=datetime(2030, 1, 1, tzinfo=UTC),
+        usage={"duration": 5},
+    )
+    await journal.record_snapshot("dashscope:v", done)
+    await journal.record_download("dashscope:v", "/videos/v.mp4", None)
+    await journal.record_snapshot("dashscope:v", TaskSnapshot(state=TaskState.EXPIRED, raw_status="HTTP 404"))
+
+    record = await journal.get("dashscope:v")
+    assert record is not None and record.state == "succeeded" and record.finished_at is not None
+    assert record.video_url == "https://example.test/v.mp4" and record.usage == {"duration": 5}
+    assert record.local_file == "/videos/v.mp4" and record.video_expires_at is not None
+
+
+async def test_listing_by_state_model_and_caller(open_store: Opener) -> None:
+    journal = await open_store()
+    rows = [(await claim(journal, {"n": n}, caller="alice" if n % 2 else "bob")).row for n in range(4)]
+    for n, row in enumerate(rows):
+        assert row is not None
+        await journal.mark_submitted(row, f"dashscope:l{n}")
+    await journal.record_snapshot("dashscope:l1", TaskSnapshot(state=TaskState.RUNNING, raw_status="RUNNING"))
+
+    alices = await journal.recent(10, viewer="alice")
+    running = await journal.listing(("running",), "wan2.7-videoedit", 10)
+    since = await journal.submitted_since(datetime.now(UTC) - timedelta(minutes=1))
+
+    assert [record.handle for record in alices] == ["dashscope:l3", "dashscope:l1"]
+    assert [record.handle for record in running] == ["dashscope:l1"]
+    assert len(since) == 4 and len(await journal.recent(10)) == 4
+    assert await journal.listing((), "wan2.1-vace-plus", 10) == []
+
+
+async def test_one_caller_is_never_handed_anothers_task(open_store: Opener) -> None:
+    journal = await open_store()
+    alice = await claim(journal, caller="alice", viewer="alice")
+    assert alice.row is not None
+    bob = await claim(journal, caller="bob", viewer="bob")
+    shared = await claim(journal, caller="carol")
+
+    assert bob.row is not None
+    assert shared.existing is not None
+
+
+async def test_adopted_handles_and_uploads(open_store: Opener) -> None:
+    journal = await open_store()
+    await journal.adopt("dashscope:elsewhere", "dashscope", "alice")
+    await journal.adopt("dashscope:elsewhere", "dashscope", "alice")  # twice is once
+    row = (await claim(journal)).row
+    assert row is not None
+    assert await journal.mark_submitted(row, "dashscope:elsewhere")  # the placeholder gives way
+    now = datetime.now(UTC)
+    upload = UploadRecord(sha256="ab" * 32, destination="d", location="oss://x", size=10, uploaded_at=now)
+    await journal.record_upload(upload)
+    await journal.record_upload(upload.model_copy(update={"location": "oss://y"}))
+
+    record = await journal.get("dashscope:elsewhere")
+    assert record is not None and record.tool == "edit_video"
+    found = await journal.find_upload("ab" * 32, "d")
+    assert found is not None and found.location == "oss://y"
+    assert await journal.find_upload("cd" * 32, "d") is None

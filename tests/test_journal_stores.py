@@ -44,16 +44,22 @@ async def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
         await journal.close()
 
 
-async def claim(journal: Journal, params: dict[str, object] = PARAMS, **options: object):
-    window = options.pop("window", timedelta(hours=1))
+async def claim(
+    journal: Journal,
+    params: dict[str, object] = PARAMS,
+    window: timedelta | None = timedelta(hours=1),
+    caller: str | None = None,
+    viewer: str | None = None,
+) -> Claim:
     return await journal.claim(
         "edit_video",
         "dashscope",
         "wan2.7-videoedit",
-        params,
+        dict(params),
         reuse_window=window,
         lease=LEASE,
-        **options,  # type: ignore[arg-type]
+        caller=caller,
+        viewer=viewer,
     )
 
 

@@ -316,4 +316,18 @@ def test_tokens_too_short_or_unreadable_stop_the_start(tmp_path: Path) -> None:
     listed.write_text("# team\nalice=" + "z" * 20 + "\n\n" + "y" * 20 + "\n")
     names = [token.name for token in read_tokens(None, listed)]
     assert names[0] == "alice" and names[1].startswith("token-")
-    assert MCPError  # the SDK's error type stays importable for the unknown-tool test
+
+
+async def test_unknown_tools_and_prompts_are_protocol_errors_and_real_prompts_exist(client: Client) -> None:
+    with pytest.raises(MCPError) as tool:
+        await client.call_tool("no_such_tool", {})
+    with pytest.raises(MCPError) as prompt:
+        await client.get_prompt("no_such_prompt")
+    prompts = await client.list_prompts()
+    storyboard = await client.get_prompt("storyboard", {"idea": "a fox crosses a frozen river", "shots": "3"})
+
+    assert tool.value.error.code == -32602 and "no_such_tool" in tool.value.error.message
+    assert prompt.value.error.code == -32602
+    assert {p.name for p in prompts.prompts} == {"storyboard", "reference_video_request"}
+    text = storyboard.messages[0].content
+    assert "frozen river" in getattr(text, "text", "") and "3 shots" in getattr(text, "text", "")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from wan_video_mcp.http.config import HttpSettings
 from wan_video_mcp.params import EditVideoArgs, GetTaskArgs, ReferenceVideoArgs, VaceEditArgs
 from wan_video_mcp.settings import Settings
 
@@ -20,7 +21,8 @@ def test_every_tool_parameter_is_documented(model: type) -> None:
 
 
 def test_every_setting_is_documented() -> None:
-    variables = [field.validation_alias.choices[0] for field in Settings.model_fields.values()]  # type: ignore[union-attr]
+    fields = [*Settings.model_fields.values(), *HttpSettings.model_fields.values()]
+    variables = [field.validation_alias.choices[0] for field in fields]  # type: ignore[union-attr]
     assert [v for v in variables if f"`{v}`" not in README] == []
     assert [v for v in variables if f"{v}=" not in ENV_EXAMPLE] == []
 

@@ -14,8 +14,11 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
+from mcp.shared.exceptions import MCPError
 from mcp_types import (
+    INVALID_PARAMS,
     CallToolResult,
+    GetPromptResult,
     InputRequiredResult,
     ListResourcesResult,
     PaginatedRequestParams,
@@ -45,6 +48,7 @@ from wan_video_mcp.params.parsing import parse_arguments
 from wan_video_mcp.params.schema import input_schema
 from wan_video_mcp.player import player_extension, tool_meta
 from wan_video_mcp.preview import Previewer
+from wan_video_mcp.prompts import add_prompts
 from wan_video_mcp.providers import ProviderRegistry, ProviderTransport
 from wan_video_mcp.providers.transport import build_http_client
 from wan_video_mcp.redaction import Redactor
@@ -124,6 +128,21 @@ class WanServer(MCPServer[Runtime]):
         mime_type = "image/jpeg" if str(uri).endswith(".jpg") else "video/mp4"
         return [ReadResourceContents(content=data, mime_type=mime_type)]
 
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Runtime, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        # An unknown tool is a protocol error (the spec's -32602), not a failed call.
+        if self._tool_manager.get_tool(name) is None:
+            raise MCPError(INVALID_PARAMS, f"Unknown tool: {name[:100]}")
+        return await super().call_tool(name, arguments, context)
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Runtime, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        if self._prompt_manager.get_prompt(name) is None:
+            raise MCPError(INVALID_PARAMS, f"Unknown prompt: {name[:100]}")
+        return await super().get_prompt(name, arguments, context)
+
     async def _handle_list_resources(
         self, ctx: ServerRequestContext[Runtime], params: PaginatedRequestParams | None
     ) -> ListResourcesResult:
@@ -176,6 +195,7 @@ def build_server(settings: Settings) -> WanServer:
         extensions=[player_extension(settings, registry.base_urls())] if settings.player else None,
     )
     _add_resources(server)
+    add_prompts(server)
     return server
 
 

@@ -13,6 +13,13 @@ import httpx2
 import uvicorn
 from mcp.client.streamable_http import streamable_http_client
 
+from wan_video_mcp.app import build_server
+from wan_video_mcp.http.access import verifiers
+from wan_video_mcp.http.config import HttpSettings
+from wan_video_mcp.http.serve import build_app
+from wan_video_mcp.providers.transport import build_http_client
+from wan_video_mcp.settings import Settings
+
 
 @asynccontextmanager
 async def serving_asgi(app: Any, host: str = "127.0.0.1") -> AsyncIterator[str]:
@@ -20,7 +27,8 @@ async def serving_asgi(app: Any, host: str = "127.0.0.1") -> AsyncIterator[str]:
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="on"))
+    config = uvicorn.Config(app, log_level="critical", lifespan="on", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
     async with anyio.create_task_group() as tg:
         tg.start_soon(server.serve, [sock])
         while not server.started:  # noqa: ASYNC110
@@ -34,3 +42,13 @@ def with_token(url: str, token: str | None, **headers: str) -> Any:
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     return streamable_http_client(url, http_client=httpx2.AsyncClient(headers=headers, timeout=30))
+
+
+@asynccontextmanager
+async def serving(settings: Settings, host: str = "127.0.0.1", **http: Any) -> AsyncIterator[str]:
+    """The server's HTTP app as `serve --transport http` builds it; yields the MCP URL."""
+    config = HttpSettings(**http)
+    async with build_http_client(5) as client:
+        app = build_app(build_server(settings), config, host, verifiers(config, client))
+        async with serving_asgi(app) as origin:
+            yield f"{origin}/mcp"

@@ -26,15 +26,10 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from asgi import serving_asgi, with_token
+from asgi import serving, serving_asgi, with_token
 from conftest import R2V_ARGS, emulator_env, emulator_settings, text_of
 from servers import free_port, wait_for_port
-from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import RunningEmulator
-from wan_video_mcp.http.access import verifiers
-from wan_video_mcp.http.config import HttpSettings
-from wan_video_mcp.http.serve import build_app
-from wan_video_mcp.providers.transport import build_http_client
 from wan_video_mcp.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -57,16 +52,6 @@ MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": 
 
 def secret(entry: str) -> str:
     return entry.partition("=")[2]
-
-
-@asynccontextmanager
-async def serving(settings: Settings, host: str = "127.0.0.1", **http: Any) -> AsyncIterator[str]:
-    """The server's HTTP app as `serve --transport http` builds it; yields the MCP URL."""
-    config = HttpSettings(**http)
-    async with build_http_client(5) as client:
-        app = build_app(build_server(settings), config, host, verifiers(config, client))
-        async with serving_asgi(app) as origin:
-            yield f"{origin}/mcp"
 
 
 def submits(emulator: RunningEmulator) -> int:

@@ -14,7 +14,9 @@ import anyio
 import httpx2
 import pytest
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
+from balancer import RoundRobin
 from conftest import R2V_ARGS, emulator_env, text_of
 from servers import free_port, http_server
 from wan_video_mcp.emulator import RunningEmulator, TaskScript
@@ -78,6 +80,26 @@ async def test_a_replica_killed_mid_wait_loses_nothing(
     result = done.structured_content or {}
     assert not done.is_error and result["status"] == "succeeded", text_of(done)
     assert Path(result["local_file"]).is_relative_to(tmp_path / "replica1")  # saved where it can be reached
+    assert [task["task_id"] for task in (listed.structured_content or {})["tasks"]] == [task_id]
+    assert emulator.state.count(call="submit") == 1
+
+
+async def test_each_request_at_another_replica_on_the_current_protocol(
+    emulator: RunningEmulator, tmp_path: Path, database_url: str
+) -> None:
+    """2026-07-28 requests stand alone: a balancer may send every one to a different replica."""
+    emulator.state.script_next(TaskScript(queue_seconds=0.2, run_seconds=1.5))
+    with replicas(3, emulator, tmp_path, database_url) as servers:
+        balancer = RoundRobin([url.rsplit("/", 1)[0] for url, _ in servers])
+        http = httpx2.AsyncClient(transport=balancer, timeout=30)
+        async with Client(streamable_http_client(servers[0][0], http_client=http)) as client:
+            started = await client.call_tool("generate_reference_video", {**R2V_ARGS, "wait_seconds": 0.2})
+            task_id = (started.structured_content or {})["task_id"]
+            done = await client.call_tool("get_task", {"task_id": task_id, "wait_seconds": 20})
+            listed = await client.call_tool("list_tasks", {})
+
+    assert len(set(balancer.sent)) == 3  # every replica answered some of this one client's requests
+    assert not done.is_error and (done.structured_content or {})["status"] == "succeeded", text_of(done)
     assert [task["task_id"] for task in (listed.structured_content or {})["tasks"]] == [task_id]
     assert emulator.state.count(call="submit") == 1
 

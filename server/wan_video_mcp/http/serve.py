@@ -18,6 +18,7 @@ from wan_video_mcp.providers.transport import build_http_client
 from wan_video_mcp.settings import Settings
 
 MCP_PATH = "/mcp"
+SHUTDOWN_SECONDS = 5
 
 
 def build_app(server: MCPServer[Any], http: HttpSettings, host: str, found: list[Any]) -> HostGuard:
@@ -47,6 +48,8 @@ async def serve_http(
             port=port,
             http=guarded_protocol(settings.http_read_timeout_seconds, settings.http_max_connections),
             timeout_keep_alive=int(settings.http_keepalive_seconds),
+            # Open event streams (a client listening for progress) must not hold a stop forever.
+            timeout_graceful_shutdown=SHUTDOWN_SECONDS,
             log_level=settings.log_level.lower(),
         )
         await uvicorn.Server(config).serve()

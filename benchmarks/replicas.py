@@ -32,6 +32,7 @@ from servers import free_port, wait_for_port
 from wan_video_mcp.emulator import EmulatorState, TaskScript, serve_emulator
 
 ARGS: dict[str, Any] = {"prompt": "Image 1 waves", "reference_images": ["https://example.com/a.png"]}
+PROBLEMS: list[str] = []
 REPEAT_EVERY = 10  # every 10th call repeats an earlier one: 10 % identical pairs
 
 
@@ -43,6 +44,7 @@ def requests(jobs: int) -> list[dict[str, Any]]:
 
 def start_replicas(stack: ExitStack, count: int, env: dict[str, str], folder: Path) -> list[str]:
     origins = []
+    folder.mkdir(parents=True, exist_ok=True)
     for n in range(count):
         port = free_port()
         log = stack.enter_context((folder / f"replica{n}.log").open("wb"))
@@ -65,8 +67,11 @@ async def fire(origins: list[str], calls: list[dict[str, Any]]) -> tuple[float, 
             async with Client(streamable_http_client(f"{origins[0]}/mcp", http_client=http)) as client:
                 answer = await client.call_tool("generate_reference_video", args)
             results.append(None if answer.is_error else (answer.structured_content or {}).get("task_id"))
-        except Exception:  # a lost call is what this measures
+            if answer.is_error:
+                PROBLEMS.append(str(answer.content[0])[:160])
+        except Exception as exc:  # a lost call is what this measures
             results.append(None)
+            PROBLEMS.append(f"{type(exc).__name__}: {str(exc)[:120]}")
 
     started = time.perf_counter()
     async with anyio.create_task_group() as tg:

@@ -316,3 +316,61 @@ async def test_unknown_tools_and_prompts_are_protocol_errors_and_real_prompts_ex
     assert {p.name for p in prompts.prompts} == {"storyboard", "reference_video_request"}
     text = storyboard.messages[0].content
     assert "frozen river" in getattr(text, "text", "") and "3 shots" in getattr(text, "text", "")
+
+
+def test_tokens_may_contain_equals_signs_as_base64_does() -> None:
+    from wan_video_mcp.http.tokens import read_tokens
+
+    base64_token = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8=="
+    named, bare = read_tokens(f"carol={base64_token},{base64_token}", None)
+
+    assert named.name == "carol" and bare.name.startswith("token-")
+    assert named.digest == bare.digest  # the whole token, '=' padding included
+
+
+async def test_an_issuer_is_the_same_with_or_without_its_trailing_slash(
+    settings: Settings, emulator: RunningEmulator, signing_key: rsa.RSAPrivateKey
+) -> None:
+    async with authorization_server(signing_key) as issuer:
+        async with serving(settings, oauth_issuer=issuer + "/", resource_url=RESOURCE) as url:
+            plain = await status_for(url, access_token(signing_key, issuer))
+            slashed = await status_for(url, access_token(signing_key, issuer + "/"))
+        async with serving(settings, oauth_issuer=issuer, resource_url=RESOURCE) as url:
+            async with httpx2.AsyncClient() as raw:
+                metadata = await raw.get(url.rsplit("/", 1)[0] + "/.well-known/oauth-protected-resource/mcp")
+            slashed_too = await status_for(url, access_token(signing_key, issuer + "/"))
+
+    assert (plain, slashed, slashed_too) == (200, 200, 200)
+    assert metadata.json()["authorization_servers"] == [issuer]
+
+
+async def test_host_names_are_case_insensitive_and_health_is_open(
+    settings: Settings, emulator: RunningEmulator
+) -> None:
+    listed = {"allowed_hosts": "mcp.example.test"}
+    async with serving(settings, host="0.0.0.0", auth_tokens=SecretStr(ALICE), **listed) as url:
+        auth = {**MCP_HEADERS, "Authorization": f"Bearer {secret(ALICE)}"}
+        async with httpx2.AsyncClient() as raw:
+            shouted = await raw.post(url, json=INITIALIZE, headers={**auth, "Host": "MCP.Example.TEST"})
+            health = await raw.get(url.rsplit("/", 1)[0] + "/healthz", headers={"Host": "10.0.0.7:8000"})
+
+    assert shouted.status_code == 200
+    assert (health.status_code, health.text) == (200, "ok")
+
+
+async def test_a_caller_cannot_read_another_callers_saved_files(
+    settings: Settings, emulator: RunningEmulator
+) -> None:
+    async with serving(settings, auth_tokens=SecretStr(f"{ALICE},{BOB}")) as url:
+        async with Client(with_token(url, secret(ALICE), **{"X-Client": "x"})) as alice:
+            made = await alice.call_tool("generate_reference_video", R2V_ARGS)
+            video = Path((made.structured_content or {})["local_file"]).as_uri()
+            sheet = Path((made.structured_content or {})["contact_sheet"]).as_uri()
+            own = await alice.read_resource(video)
+        async with Client(with_token(url, secret(BOB))) as bob:
+            with pytest.raises(MCPError):
+                await bob.read_resource(video)
+            with pytest.raises(MCPError):
+                await bob.read_resource(sheet)
+
+    assert own.contents and getattr(own.contents[0], "blob", None)

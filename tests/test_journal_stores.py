@@ -193,3 +193,16 @@ async def test_adopted_handles_and_uploads(open_store: Opener) -> None:
     found = await journal.find_upload("ab" * 32, "d")
     assert found is not None and found.location == "oss://y"
     assert await journal.find_upload("cd" * 32, "d") is None
+
+
+async def test_an_unusable_database_is_one_sentence_without_the_password(database_url: str) -> None:
+    from servers import free_port
+    from wan_video_mcp.errors import ConfigurationError
+    from wan_video_mcp.journal.postgres import PostgresJournal
+
+    with pytest.raises(ConfigurationError) as refused:
+        await PostgresJournal.open(f"postgresql://wan:hunter2secret@127.0.0.1:{free_port()}/nothing")
+
+    message = refused.value.message
+    assert "hunter2secret" not in message and "WAN_MCP_DATABASE_URL" in message
+    assert "refused" in message.lower() or "connect" in message.lower()

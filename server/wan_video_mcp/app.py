@@ -7,7 +7,7 @@ import json
 from collections.abc import AsyncGenerator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlparse
 
 import anyio
 from mcp.server.context import ServerRequestContext
@@ -121,6 +121,9 @@ class WanServer(MCPServer[Runtime]):
         if not str(uri).startswith("file:") or context is None:
             return await super().read_resource(uri, context)
         runtime = context.request_context.lifespan_context
+        caller = principal_of(context.request_context.request)
+        if not await runtime.service.may_read_file(unquote(urlparse(str(uri)).path), caller):
+            raise ResourceNotFoundError(f"{str(uri)[:200]} is not a file of your tasks on this server.")
         try:
             data = await runtime.service.saver.read_saved(str(uri), runtime.settings.max_resource_bytes)
         except DownloadError as exc:

@@ -51,7 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     serve = commands.add_parser("serve", help="run the MCP server (default)")
     serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
-    serve.add_argument("--host", default="127.0.0.1", help="http only (default 127.0.0.1)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="http only (default 127.0.0.1); any other address needs WAN_MCP_AUTH_TOKENS(_FILE) or "
+        "WAN_MCP_OAUTH_ISSUER (README: Deploying for a team)",
+    )
     serve.add_argument(
         "--port", type=int, default=8000, help="http only (default 8000); MCP endpoint at /mcp"
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from functools import partial
+from pathlib import PurePath
 
 import anyio
 from anyio.abc import TaskGroup
@@ -55,6 +56,8 @@ log = logging.getLogger(__name__)
 # A provider that has not heard of a task this young is lagging, not forgetting it.
 NOT_FOUND_GRACE = timedelta(minutes=5)
 FINAL_STATES = ("succeeded", "failed", "canceled", "expired")
+# A caller's newest tasks whose saved files they may read through resources/read.
+OWN_FILES_LOOKED_UP = 1000
 
 
 def _just_submitted(record: JournalRecord) -> bool:
@@ -102,6 +105,19 @@ class VideoService:
     def visible(self, record: JournalRecord, caller: str | None) -> bool:
         viewer = self.viewer(caller)
         return viewer is None or record.caller == viewer
+
+    async def may_read_file(self, local_file: str, caller: str | None) -> bool:
+        """Whether `caller` may read a saved video or contact sheet: one of their tasks' files.
+        (Names derive from task ids; knowing another caller's id must not open its video.)"""
+        viewer = self.viewer(caller)
+        if viewer is None:
+            return True
+        mine = await self.journal.listing((), None, OWN_FILES_LOOKED_UP, viewer)
+        stem = PurePath(local_file).stem
+        return any(
+            record.handle and self.saver.path_for(TaskHandle.parse(record.handle)).stem == stem
+            for record in mine
+        )
 
     async def generate(
         self,

@@ -168,6 +168,16 @@ class Settings(BaseSettings):
                 )
         return ",".join(parts) or None
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: SecretStr | None) -> SecretStr | None:
+        # Any other database would fail only after a long connect timeout: say so at start.
+        if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError(
+                "WAN_MCP_DATABASE_URL must be a postgresql:// URL (unset: SQLite in WAN_MCP_DATA_DIR)"
+            )
+        return value
+
     @field_validator("provider", mode="before")
     @classmethod
     def _blank_provider_is_unset(cls, value: object) -> object:

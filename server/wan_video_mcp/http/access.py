@@ -13,7 +13,7 @@ from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
 from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 from mcp.server.auth.routes import build_resource_metadata_url, create_protected_resource_routes
-from pydantic import AnyHttpUrl, ValidationError
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, ValidationError
 from starlette.applications import Starlette
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.routing import BaseRoute, Route
@@ -26,7 +26,8 @@ from wan_video_mcp.http.tokens import StaticTokenVerifier, read_tokens
 
 OPEN_DOOR = (
     "Serving HTTP on {host} without authentication would let anyone who reaches the port start paid "
-    "jobs with your keys: set WAN_MCP_AUTH_TOKENS (or WAN_MCP_OAUTH_ISSUER), or serve on 127.0.0.1, "
+    "jobs with your keys: set WAN_MCP_AUTH_TOKENS or WAN_MCP_AUTH_TOKENS_FILE (or WAN_MCP_OAUTH_ISSUER), "
+    "or serve on 127.0.0.1, "
     "or set WAN_MCP_INSECURE_NO_AUTH=true only behind a proxy that authenticates."
 )
 
@@ -55,20 +56,26 @@ def verifiers(http: HttpSettings, client: httpx2.AsyncClient) -> list[TokenVerif
 
 
 def _jwks_verifier(http: HttpSettings, client: httpx2.AsyncClient) -> JwksVerifier:
-    issuer = (http.oauth_issuer or "").rstrip("/")
+    issuer = http.oauth_issuer or ""
     if not http.resource_url:
         raise ConfigurationError(
             "WAN_MCP_OAUTH_ISSUER is set but WAN_MCP_RESOURCE_URL is not: set it to this server's public MCP "
             "URL (e.g. https://mcp.example.com/mcp), the audience access tokens must be issued for."
         )
     _url("WAN_MCP_RESOURCE_URL", http.resource_url)
-    jwks_url = http.oauth_jwks_url or f"{issuer}/.well-known/jwks.json"
+    jwks_url = http.oauth_jwks_url or f"{issuer.rstrip('/')}/.well-known/jwks.json"
     return JwksVerifier(issuer=issuer, audience=http.resource_url, jwks_url=jwks_url, client=client)
+
+
+class _Url(BaseModel):
+    # As the SDK's AuthSettings: "https://auth.example.com" keeps its spelling (no "/" added).
+    model_config = ConfigDict(url_preserve_empty_path=True)
+    url: AnyHttpUrl
 
 
 def _url(setting: str, value: str) -> AnyHttpUrl:
     try:
-        return AnyHttpUrl(value)
+        return _Url(url=value).url  # pyright: ignore[reportArgumentType]  (validated from str)
     except ValidationError:
         raise ConfigurationError(f"{setting} {value!r} is not an http(s) URL.") from None
 

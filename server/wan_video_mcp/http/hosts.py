@@ -4,17 +4,20 @@ it, whether the server listens on loopback or on 0.0.0.0.
 
 Always allowed: the loopback names, the bind address itself, and -- on a wildcard bind --
 this machine's host names; everything else a deployment lists (WAN_MCP_ALLOWED_HOSTS,
-e.g. the name its reverse proxy forwards). Checked before authentication, for every path.
+e.g. the name its reverse proxy forwards, or the machine's IP address). Checked before
+authentication, for every path but the health check.
 """
 
 from __future__ import annotations
 
+import logging
 import socket
 
 from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+log = logging.getLogger(__name__)
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 WILDCARD_BINDS = ("0.0.0.0", "::", "")  # noqa: S104  (names, not a bind)
 
@@ -24,12 +27,13 @@ def is_loopback(host: str) -> bool:
 
 
 def _names(host: str, listed: str | None) -> list[str]:
-    names = [*LOOPBACK_NAMES]
+    names: list[str] = [*LOOPBACK_NAMES]
     if host in WILDCARD_BINDS:
         names += {socket.gethostname(), socket.getfqdn()}
     else:
         names.append(f"[{host}]" if ":" in host else host)
-    return names + [name.strip() for name in (listed or "").split(",") if name.strip()]
+    names += [name.strip() for name in (listed or "").split(",") if name.strip()]
+    return [name.lower() for name in names]
 
 
 def _host_patterns(name: str) -> list[str]:
@@ -45,7 +49,7 @@ def security_settings(host: str, hosts: str | None, origins: str | None) -> Tran
     default_origins = [
         f"{scheme}://{name}{port}" for name in bare for scheme in ("http", "https") for port in ("", ":*")
     ]
-    listed = [origin.strip().rstrip("/") for origin in (origins or "").split(",") if origin.strip()]
+    listed = [origin.strip().rstrip("/").lower() for origin in (origins or "").split(",") if origin.strip()]
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=allowed_hosts,
@@ -54,7 +58,8 @@ def security_settings(host: str, hosts: str | None, origins: str | None) -> Tran
 
 
 class HostGuard:
-    """421 for a Host, 403 for an Origin not allowed -- before anything else runs."""
+    """421 for a Host, 403 for an Origin not allowed -- before anything else runs. Host names
+    compare without regard to case, as DNS does."""
 
     def __init__(self, app: ASGIApp, settings: TransportSecuritySettings) -> None:
         self._app = app
@@ -62,8 +67,18 @@ class HostGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            scope = _lowercase_names(scope)
             refusal = await self._checks.validate_request(Request(scope), is_post=False)
             if refusal is not None:
+                reason = bytes(refusal.body).decode()
+                log.warning("refused: %s (see WAN_MCP_ALLOWED_HOSTS, WAN_MCP_ALLOWED_ORIGINS)", reason)
                 await refusal(scope, receive, send)
                 return
         await self._app(scope, receive, send)
+
+
+def _lowercase_names(scope: Scope) -> Scope:
+    headers = [
+        (name, value.lower() if name in (b"host", b"origin") else value) for name, value in scope["headers"]
+    ]
+    return {**scope, "headers": headers}

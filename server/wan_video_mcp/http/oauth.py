@@ -31,7 +31,8 @@ class JwksVerifier:
     """The SDK's `TokenVerifier` for JWT access tokens."""
 
     def __init__(self, *, issuer: str, audience: str, jwks_url: str, client: httpx2.AsyncClient) -> None:
-        self._issuer = issuer
+        # "https://auth.example.com" and ".../" name one issuer; tokens spell it either way.
+        self._issuers = [issuer.rstrip("/"), issuer.rstrip("/") + "/"]
         self._audience = audience
         self._jwks_url = jwks_url
         self._client = client
@@ -54,7 +55,7 @@ class JwksVerifier:
             key,
             algorithms=ALGORITHMS,
             audience=self._audience,
-            issuer=self._issuer,
+            issuer=self._issuers,
             leeway=CLOCK_SKEW_SECONDS,
             options={"require": ["exp", "iss", "aud"]},
         )
@@ -84,7 +85,8 @@ class JwksVerifier:
 
 
 def _access_token(claims: dict[str, Any]) -> AccessToken:
-    subject = str(claims.get("sub") or claims.get("client_id") or "")
+    # Prefixed, so no static token's name can ever equal an OAuth identity.
+    subject = "oauth:" + str(claims.get("sub") or claims.get("client_id") or "")
     client_id = str(claims.get("client_id") or claims.get("azp") or subject)
     scopes = claims.get("scope", claims.get("scp", ""))
     scope_list = scopes.split() if isinstance(scopes, str) else [str(scope) for scope in scopes]
@@ -95,6 +97,6 @@ def _access_token(claims: dict[str, Any]) -> AccessToken:
         scopes=scope_list,
         expires_at=int(claims["exp"]),
         resource=audience if isinstance(audience, str) else None,
-        subject=subject or None,
+        subject=subject,
         claims={"iss": claims.get("iss")},
     )

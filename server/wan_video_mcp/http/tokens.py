@@ -4,13 +4,15 @@ Only each token's SHA-256 is held; a presented token is hashed and compared with
 known hash in constant time, so neither timing nor a memory dump gives a token away.
 Rotation is listing the new token beside the old one, then removing the old one. A token
 may carry a name (`alice=…`), which becomes the caller's identity in the journal; an
-unnamed token is known by a short prefix of its hash.
+unnamed token is known by a short prefix of its hash. Tokens are read at start: adding or
+rotating one takes a restart (replica by replica, so the service stays up).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,8 @@ from wan_video_mcp.errors import ConfigurationError
 
 # Shorter than this is guessable; the error says how to make a good one.
 MIN_TOKEN_LENGTH = 16
+# A token's name: what the journal records as the caller (no ':', which OAuth identities use).
+NAME = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 TOKEN_HINT = "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"  # noqa: S105  (advice, not a secret)
 
 
@@ -34,11 +38,11 @@ def _digest(token: str) -> bytes:
 
 
 def parse_token(entry: str, origin: str) -> KnownToken:
-    """`name=token` or a bare token, checked for length."""
-    name, separator, token = entry.strip().rpartition("=") if "=" in entry else ("", "", entry.strip())
-    token, name = token.strip(), name.strip()
-    if separator and not name:
-        raise ConfigurationError(f"A token in {origin} has an empty name before '='; {TOKEN_HINT}.")
+    """`name=token` or a bare token (which may itself contain '=', as base64 does), checked for
+    length."""
+    name, _, token = (part.strip() for part in entry.strip().partition("="))
+    if not (NAME.fullmatch(name) and len(token) >= MIN_TOKEN_LENGTH):
+        name, token = "", entry.strip()
     if len(token) < MIN_TOKEN_LENGTH:
         raise ConfigurationError(
             f"A token in {origin} is shorter than {MIN_TOKEN_LENGTH} characters; {TOKEN_HINT}."

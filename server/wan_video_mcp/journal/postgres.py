@@ -96,8 +96,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 MIGRATION_LOCK = 0x57414E4D4350  # "WANMCP"
 POOL_SIZE = 10
 CONNECT_SECONDS = 15.0
-# Each statement commits on its own unless a transaction block groups several.
-CONNECTION_OPTIONS: dict[str, Any] = {"row_factory": dict_row, "autocommit": True}
 
 
 class PostgresJournal:
@@ -112,9 +110,15 @@ class PostgresJournal:
             min_size=1,
             max_size=POOL_SIZE,
             open=False,
+            # Each statement commits on its own unless a transaction block groups several.
             kwargs={"row_factory": dict_row, "autocommit": True},
+            # A connection the server dropped (a restart, a failover) is replaced, not handed out.
+            check=_alive,
         )
         try:
+            # One plain connection first: its error says why (refused, password, no such database),
+            # where the pool would only say that it timed out.
+            await (await AsyncConnection.connect(url, connect_timeout=int(CONNECT_SECONDS))).close()
             await pool.open(wait=True, timeout=CONNECT_SECONDS)
             journal = cls(pool, redactor or Redactor([]))
             await journal._migrate()
@@ -306,6 +310,10 @@ class PostgresJournal:
             await _update(db, where, scrubbed, keep_final, only_state)
 
 
+async def _alive(db: Connection) -> None:
+    await db.execute("SELECT 1")
+
+
 async def _reusable(
     db: Connection, fingerprints: tuple[str, str], window: timedelta, viewer: str | None
 ) -> JournalRecord | None:
@@ -366,6 +374,6 @@ async def _select(db: Connection, query: str, args: tuple[Any, ...]) -> list[Jou
 def _unusable(url: str, exc: BaseException) -> str:
     where = re.sub(r"//[^@/]*@", "//", url)  # never the password
     return (
-        f"Cannot use the journal database {where} ({type(exc).__name__}: {str(exc).strip()[:200]}). "
+        f"Cannot use the journal database {where} ({type(exc).__name__}: {' '.join(str(exc).split())[:240]}). "
         "Check WAN_MCP_DATABASE_URL (postgresql://user:password@host:5432/dbname) and that the server is up."
     )

@@ -373,7 +373,8 @@ async def _select(db: Connection, query: str, args: tuple[Any, ...]) -> list[Jou
 
 def _unusable(url: str, exc: BaseException) -> str:
     where = re.sub(r"//[^@/]*@", "//", url)  # never the password
+    reason = " ".join(str(exc).split())[:240]
     return (
-        f"Cannot use the journal database {where} ({type(exc).__name__}: {' '.join(str(exc).split())[:240]}). "
+        f"Cannot use the journal database {where} ({type(exc).__name__}: {reason}). "
         "Check WAN_MCP_DATABASE_URL (postgresql://user:password@host:5432/dbname) and that the server is up."
     )

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,12 @@ def start_replicas(stack: ExitStack, count: int, env: dict[str, str], folder: Pa
     return origins
 
 
+def _innermost(exc: BaseException) -> str:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:  # pyright: ignore[reportUnknownMemberType]
+        exc = exc.exceptions[0]  # pyright: ignore[reportUnknownMemberType,reportUnknownVariableType]
+    return f"{type(exc).__name__}: {str(exc)[:120]}"
+
+
 async def fire(origins: list[str], calls: list[dict[str, Any]]) -> tuple[float, list[str | None]]:
     """Every call at once, each from its own client through the round-robin balancer."""
     results: list[str | None] = []
@@ -71,7 +78,7 @@ async def fire(origins: list[str], calls: list[dict[str, Any]]) -> tuple[float, 
                 PROBLEMS.append(str(answer.content[0])[:160])
         except Exception as exc:  # a lost call is what this measures
             results.append(None)
-            PROBLEMS.append(f"{type(exc).__name__}: {str(exc)[:120]}")
+            PROBLEMS.append(_innermost(exc))
 
     started = time.perf_counter()
     async with anyio.create_task_group() as tg:
@@ -92,7 +99,8 @@ async def run(jobs: int, replicas: int, server_url: str, folder: Path) -> tuple[
             "WAN_MCP_OUTPUT_DIR": str(folder / "videos"),
             "WAN_MCP_POLL_FIRST_SECONDS": "0.5",
             "WAN_MCP_POLL_MAX_SECONDS": "1",
-            "WAN_MCP_LOG_LEVEL": "WARNING",
+            "WAN_MCP_LOG_LEVEL": os.environ.get("WAN_BENCH_LOG_LEVEL", "WARNING"),
+            "WAN_MCP_HTTP_MAX_CONNECTIONS": "2048",
         }
         with ExitStack() as stack:
             origins = start_replicas(stack, replicas, env, folder)
@@ -103,7 +111,10 @@ async def run(jobs: int, replicas: int, server_url: str, folder: Path) -> tuple[
 
 
 async def main(jobs: int, replicas: int) -> None:
-    with postgres_server() as server_url, tempfile.TemporaryDirectory() as tmp:
+    # WAN_BENCH_KEEP=folder keeps the replicas' logs there.
+    keep = os.environ.get("WAN_BENCH_KEEP")
+    with postgres_server() as server_url, ExitStack() as stack:
+        tmp = keep or stack.enter_context(tempfile.TemporaryDirectory())
         one_wall, one_ratio, one_lost, _ = await run(jobs, 1, server_url, Path(tmp) / "one")
         many_wall, ratio, lost, answered = await run(jobs, replicas, server_url, Path(tmp) / "many")
     print(f"{jobs} calls ({jobs // REPEAT_EVERY} repeating an earlier one), fired at once, round-robin")
@@ -111,6 +122,8 @@ async def main(jobs: int, replicas: int) -> None:
     print(f"{replicas} replicas: {per_request}, results lost {lost} of {answered}")
     print(f"1 replica:  submissions per distinct request {one_ratio:.2f}, results lost {one_lost}")
     times = f"({many_wall:.1f}s / {one_wall:.1f}s)"
+    for problem, count in Counter(PROBLEMS).most_common(3):
+        print(f"  lost {count}x: {problem}")
     print(f"wall time, {replicas} replicas / 1 replica: {many_wall / one_wall:.2f} {times}")
 
 

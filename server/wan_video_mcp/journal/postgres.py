@@ -94,7 +94,9 @@ MIGRATIONS = (
 SCHEMA_VERSION = len(MIGRATIONS)
 # One key for "migrating now": replicas starting together wait for each other.
 MIGRATION_LOCK = 0x57414E4D4350  # "WANMCP"
-POOL_SIZE = 10
+POOL_SIZE = 20
+# Under a burst, a call waits for a free connection rather than failing after psycopg's 30 s.
+POOL_WAIT_SECONDS = 300.0
 CONNECT_SECONDS = 15.0
 
 
@@ -109,6 +111,7 @@ class PostgresJournal:
             url,
             min_size=1,
             max_size=POOL_SIZE,
+            timeout=POOL_WAIT_SECONDS,
             open=False,
             # Each statement commits on its own unless a transaction block groups several.
             kwargs={"row_factory": dict_row, "autocommit": True},

@@ -51,7 +51,10 @@ async def serve_emulator(
     state: EmulatorState | None = None, host: str = "127.0.0.1", port: int = 0
 ) -> AsyncGenerator[RunningEmulator]:
     state = state or EmulatorState()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP named: asyncio sets TCP_NODELAY on accepted connections only when the listening
+    # socket says it is TCP; without it every request after a connection's first waits ~40 ms
+    # for a delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]

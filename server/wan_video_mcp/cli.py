@@ -13,10 +13,6 @@ import anyio
 from pydantic import ValidationError
 
 from wan_video_mcp.app import build_server
-from wan_video_mcp.check import check_keys, exit_code, render_report
-from wan_video_mcp.costs.report import spend_report
-from wan_video_mcp.demo import run_demo
-from wan_video_mcp.emulator import serve_emulator
 from wan_video_mcp.errors import ConfigurationError
 from wan_video_mcp.logs import configure_logging
 from wan_video_mcp.settings import Settings, load_settings
@@ -30,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "emulator":
         return _run_emulator(args.host, args.port)
     if command == "demo":
-        return anyio.run(run_demo, Path(args.output_dir).resolve())
+        return _run_demo(Path(args.output_dir).resolve())
     settings = _settings(args.env_file)
     if settings is None:
         return 2
@@ -125,7 +121,18 @@ def _configuration_problem(exc: BaseException) -> ConfigurationError | None:
     return None
 
 
+def _run_demo(output_dir: Path) -> int:
+    from wan_video_mcp.demo import run_demo  # noqa: PLC0415  (off the serve path, as below)
+
+    return anyio.run(run_demo, output_dir)
+
+
 def _check(settings: Settings, as_json: bool) -> int:
+    # Imported by the command that uses them: `serve` starts without the checks, the
+    # spending report, the demo or the emulator (and the HTTP server they bring).
+    from wan_video_mcp.check import check_keys, exit_code, render_report  # noqa: PLC0415
+    from wan_video_mcp.costs.report import spend_report  # noqa: PLC0415
+
     results = anyio.run(check_keys, settings)
     print(render_report(results, as_json))
     if not as_json:  # the JSON stays the list of key checks
@@ -138,6 +145,8 @@ def _check(settings: Settings, as_json: bool) -> int:
 
 
 def _run_emulator(host: str, port: int) -> int:
+    from wan_video_mcp.emulator import serve_emulator  # noqa: PLC0415  (as above)
+
     async def forever() -> None:
         async with serve_emulator(host=host, port=port) as running:
             print(f"Provider emulator on {running.origin}. Point the server at it with:")

@@ -175,8 +175,9 @@ async def _poll_once(  # noqa: PLR0917  (the loop's state, passed through)
     if snapshot is None:
         outcome.last_problem = "status query timed out"
         return None
-    outcome.snapshot, outcome.last_problem = snapshot, None
-    await on_snapshot(snapshot)
+    previous, outcome.snapshot, outcome.last_problem = outcome.snapshot, snapshot, None
+    if snapshot != previous:  # the same answer again would write nothing new to the journal
+        await on_snapshot(snapshot)
     await reporter.report(snapshot.state, snapshot.progress_percent)
     return None
 

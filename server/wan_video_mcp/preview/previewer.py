@@ -6,6 +6,7 @@ video yields a note, never a failed task."""
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,7 @@ def _problems(reading: Reading) -> list[str]:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    temp = path.with_name(f".{path.name}.part")
+    # A name of its own: identical calls finishing together each write the same sheet at once.
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.part")
     temp.write_bytes(data)
     os.replace(temp, path)

@@ -25,7 +25,9 @@ from wan_video_mcp.settings import Settings
 async def serving_asgi(app: Any, host: str = "127.0.0.1") -> AsyncIterator[str]:
     """`app` served on a free port; yields its origin (http://127.0.0.1:PORT)."""
     # IPPROTO_TCP named, so asyncio sets TCP_NODELAY on each connection (no delayed-ACK stalls).
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = socket.socket(
+        socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
+    )
     sock.bind((host, 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="critical", lifespan="on", timeout_graceful_shutdown=1)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 from mcp import Client
 
 pytestmark = pytest.mark.anyio
@@ -205,3 +207,53 @@ async def test_descriptions_are_written_for_a_model(client: Client) -> None:
         assert "get_task" in description and "1-10 minutes" in description
         for prop_name, prop in tools[name].input_schema["properties"].items():
             assert prop.get("description"), f"{name}.{prop_name} has no description"
+
+
+async def test_the_result_schema_is_compact_and_still_exact(client: Client) -> None:
+    """The output schema keeps structure only (it is repeated on five tools), and that structure
+    still accepts a result with every part set and refuses a wrong one."""
+    tools = await tools_by_name(client)
+    schema = tools["get_task"].output_schema
+    assert schema is not None
+    written = json.dumps(schema)
+    assert all(noise not in written for noise in ('"title"', '"description"', "$ref", "$defs", '"default"'))
+    full = _every_part_set()
+    Draft202012Validator(schema).validate(full)
+    for wrong in (
+        {**full, "status": "finished"},
+        {**full, "cost": {"currency": "USD"}},
+        {**full, "done": None},
+    ):
+        assert not Draft202012Validator(schema).is_valid(wrong)
+
+
+def _every_part_set() -> dict[str, Any]:
+    when = "2026-11-30T10:00:00Z"
+    return {
+        "task_id": "dashscope:abc",
+        "status": "succeeded",
+        "done": True,
+        "provider": "dashscope",
+        "model": "wan2.7-r2v",
+        "video_url": "https://example.com/v.mp4",
+        "video_expires_at": when,
+        "local_file": "/videos/v.mp4",
+        "progress_percent": None,
+        "usage": {"duration": 5},
+        "error": {"code": None, "message": "fine"},
+        "continue_with": {"tool": "get_task", "arguments": {"task_id": "dashscope:abc"}, "after_seconds": 30},
+        "video": {"duration_seconds": 5.0, "width": 1920, "height": 1080, "fps": 30.0, "size_bytes": 10},
+        "uploads": [
+            {"parameter": "p", "file": "/a.png", "sha256": "0", "method": "bucket", "location": "s3://b/k"}
+        ],
+        "cost": {
+            "estimate": 0.75,
+            "currency": "USD",
+            "basis": "5 s",
+            "actual": 0.75,
+            "actual_reported": True,
+        },
+        "dry_run": {"request": {"prompt": "x"}, "local_files": [], "identical_task": None},
+        "cancel": {"outcome": "refused", "message": "running"},
+        "notes": ["n"],
+    }

@@ -15,13 +15,9 @@ def _version() -> str:
 VERSION = _version()
 
 _JOB_FLOW = (
-    "Jobs take 1-10 minutes. The tool submits the job, reports progress while it waits (up to "
-    "wait_seconds), then returns either the finished video (URL plus a saved local file) or a still-running "
-    "result whose task_id you pass to get_task to keep waiting (its text says when the job is usually "
-    "done). Calling again with identical arguments "
-    "returns the same task instead of paying twice (force_new=true overrides). Each new job is billed by "
-    "the provider: the result's cost says how much (dry_run=true shows the provider, the request and "
-    "the estimate without submitting)."
+    "Jobs take 1-10 minutes: the call waits up to wait_seconds with progress, then returns the video (URL "
+    "and saved file) or a still-running task_id to pass to get_task. An identical call returns the same "
+    "task, not a second charge. Each new job is billed (see cost; dry_run=true estimates first)."
 )
 
 INSTRUCTIONS = (

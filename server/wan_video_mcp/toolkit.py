@@ -19,6 +19,7 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict
 
 from wan_video_mcp.errors import WanError
+from wan_video_mcp.params.schema import result_schema
 from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.tasks import TaskResult
 
@@ -61,7 +62,11 @@ def define_tool(
         title=title,
         description=description,
         parameters=input_schema,
-        fn_metadata=FuncMetadata(arg_model=PassThroughArguments, output_model=output_model),
+        fn_metadata=FuncMetadata(
+            arg_model=PassThroughArguments,
+            output_model=output_model,
+            output_schema=result_schema(output_model),
+        ),
         is_async=True,
         context_kwarg="ctx",
         annotations=annotations,

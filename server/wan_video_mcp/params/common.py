@@ -57,8 +57,7 @@ Seed = Annotated[
         ge=0,
         le=MAX_SEED,
         description=(
-            "Random seed 0-2147483647. The same seed with the same inputs gives a similar (not identical) "
-            "result; omit for a random seed."
+            "Omit for a random seed; the same seed and inputs give a similar (not identical) result."
         ),
     ),
     BeforeValidator(_integral_number),
@@ -67,8 +66,7 @@ PromptExtend = Annotated[
     bool,
     Field(
         description=(
-            "Let the provider rewrite and enrich the prompt before generating. Improves short prompts; "
-            "set false to use the prompt exactly as written."
+            "Let the provider enrich the prompt (helps short ones); false uses it exactly as written."
         ),
     ),
 ]
@@ -117,34 +115,29 @@ class ToolArguments(StrictArguments):
 
     provider: ProviderName | None = Field(
         None,
-        description=(
-            "Which provider runs the job: dashscope (Alibaba Model Studio), apiyi, modellix or aimlapi "
-            "(AI/ML API, wan2.7-r2v only). Omit to use the server's configured default."
-        ),
+        description=("Which provider runs (and bills) the job. Omit for the server's default."),
     )
     wait_seconds: float | None = Field(
         None,
         ge=0,
         le=3600,
         description=(
-            "How long this call may wait for the job before returning a still-running result with a task "
-            "handle (jobs take 1-10 minutes). 0 returns right after submitting. Omit it: the server picks a "
-            "wait your client will not time out on. Continue waiting later with get_task."
+            "Seconds to wait before returning a still-running task_id (0: right after submitting). Omit: "
+            "the server picks a wait your client will not time out on."
         ),
     )
     force_new: bool = Field(
         False,
         description=(
-            "Submit a new paid job even if an identical request is still running or finished recently "
-            "(by default that earlier task is returned instead of paying twice). Costs money again."
+            "Pay for a new job even if an identical one is running or recently finished (by default that "
+            "task is returned)."
         ),
     )
 
     dry_run: bool = Field(
         False,
         description=(
-            "Check everything and answer with the provider that would run the job, the request and its cost "
-            "estimate, without uploading, submitting or paying anything."
+            "Only check and answer with the provider, request and cost estimate: no upload, submit or charge."
         ),
     )
 

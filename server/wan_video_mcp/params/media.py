@@ -120,8 +120,7 @@ MediaRef = Annotated[
         min_length=1,
         max_length=4096,
         description=(
-            "A public http(s) URL (the provider downloads it), or a file on this computer: its absolute path "
-            "or file:// URI (the server uploads it for the provider)."
+            "Public http(s) URL, or a local file's absolute path or file:// URI (uploaded for you)."
         ),
     ),
 ]

@@ -1,13 +1,18 @@
-"""Turn a pydantic arguments model into the JSON schema a model reads in tools/list.
+"""Turn pydantic models into the JSON schemas of tools/list: compact, exact.
 
-pydantic's output is correct but noisy for that reader: auto-generated titles,
-`anyOf: [X, {"type": "null"}]` for every optional field, call options first. This
-keeps the meaning and drops the noise.
+pydantic's output is correct but noisy: auto-generated titles, `anyOf: [X, {"type":
+"null"}]` for every optional field, `$defs` used once. For an input schema (which a
+model reads) this keeps every description, enum, range and default and drops the
+noise. For the result schema, repeated on five tools with no way to share it across
+tools, only the structure is kept: types, enums, formats, required keys -- what a
+client validates `structuredContent` against. What the fields mean is said where a
+model reads it: the tool descriptions and each result's text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, cast
 
 from pydantic import BaseModel
@@ -47,3 +52,46 @@ def _clean_property(prop: dict[str, Any]) -> dict[str, Any]:
     if isinstance(prop.get("propertyNames"), dict):
         prop["propertyNames"] = _clean_property(cast(dict[str, Any], prop["propertyNames"]))
     return prop
+
+
+@cache
+def result_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The outputSchema for `model`: its structure only, `$defs` inlined (each is used once)."""
+    schema = model.model_json_schema()
+    return _structure(schema, schema.get("$defs", {}))
+
+
+# Keys that describe rather than constrain; `additionalProperties: true` is the default.
+_ANNOTATIONS = frozenset({"title", "description", "default", "$defs"})
+
+
+def _structure(node: Any, definitions: dict[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_structure(item, definitions) for item in cast(list[Any], node)]
+    if not isinstance(node, dict):
+        return node
+    node = cast(dict[str, Any], node)
+    if "$ref" in node:
+        return _structure(definitions[str(node["$ref"]).rsplit("/", 1)[-1]], definitions)
+    kept = {
+        key: _structure(value, definitions) if key != "properties" else _each(value, definitions)
+        for key, value in node.items()
+        if key not in _ANNOTATIONS and (key, value) != ("additionalProperties", True)
+    }
+    return _nullable(kept)
+
+
+def _each(properties: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    return {name: _structure(prop, definitions) for name, prop in properties.items()}
+
+
+def _nullable(node: dict[str, Any]) -> dict[str, Any]:
+    """`anyOf: [X, null]` as X with `"type": [X's type, "null"]`."""
+    variants = cast(list[dict[str, Any]], node.get("anyOf", []))
+    if len(variants) != 2 or {"type": "null"} not in variants:
+        return node
+    (other,) = [variant for variant in variants if variant != {"type": "null"}]
+    if not isinstance(other.get("type"), str):
+        return node
+    rest = {key: value for key, value in node.items() if key != "anyOf"}
+    return {**rest, **other, "type": [other["type"], "null"]}

@@ -7,8 +7,8 @@ from pydantic import Field
 from wan_video_mcp.params.common import StrictArguments
 
 TASK_ID_DESCRIPTION = (
-    'The task handle a generating tool returned, "<provider>:<provider task id>", e.g. '
-    '"dashscope:0385dc79-5ff8-4d82-bcb6-4d8e1a2b3c4d". Works across restarts and server replicas.'
+    'The handle a generating tool returned, "<provider>:<provider task id>", e.g. '
+    '"dashscope:0385dc79-5ff8-4d82-bcb6-4d8e1a2b3c4d".'
 )
 
 
@@ -21,8 +21,7 @@ class GetTaskArgs(StrictArguments):
         ge=0,
         le=3600,
         description=(
-            "How long to keep waiting for the task to finish before returning its current status. 0 "
-            "answers at once with fresh status. Omit it: the server picks a wait your client will not time "
-            "out on."
+            "Seconds to wait for the end before returning the current status (0: fresh status at once). "
+            "Omit: the server picks a wait your client will not time out on."
         ),
     )

@@ -39,10 +39,7 @@ def _scale(side: str) -> Any:  # a pydantic FieldInfo standing in as the default
         1.0,
         ge=1.0,
         le=2.0,
-        description=(
-            f"video_outpainting only: how far to grow the canvas {side}, 1.0 (not at all) to 2.0 "
-            "(twice the size on that side)."
-        ),
+        description=(f"video_outpainting: grow the canvas {side}, 1.0 (no) to 2.0 (double)."),
     )
 
 

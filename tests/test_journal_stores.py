@@ -4,7 +4,9 @@ processes or replicas share it."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -206,3 +208,64 @@ async def test_an_unusable_database_is_one_sentence_without_the_password(databas
     message = refused.value.message
     assert "hunter2secret" not in message and "WAN_MCP_DATABASE_URL" in message
     assert "refused" in message.lower() or "connect" in message.lower()
+
+
+async def submitted(journal: Journal, name: str, state: TaskState | None, saved: str | None = None) -> str:
+    """A task under `name` (its handle), moved to `state`, with a saved file when `saved`."""
+    made = await claim(journal, {"prompt": name})
+    assert made.row is not None
+    handle = f"dashscope:{name}"
+    await journal.mark_submitted(made.row, handle)
+    if state is not None:
+        await journal.record_snapshot(handle, TaskSnapshot(state=state, raw_status=state.value.upper()))
+    if saved:
+        await journal.record_download(handle, saved, None)
+    return handle
+
+
+async def test_retention_deletes_old_finished_tasks_and_keeps_the_rest(open_store: Opener) -> None:
+    journal = await open_store()
+    old_done = await submitted(journal, "old-done", TaskState.SUCCEEDED)
+    old_saved = await submitted(journal, "old-saved", TaskState.SUCCEEDED, saved="/videos/old.mp4")
+    old_failed = await submitted(journal, "old-failed", TaskState.FAILED)
+    old_running = await submitted(journal, "old-running", TaskState.RUNNING)
+    unknown = await claim(journal, {"prompt": "old-unknown"})
+    assert unknown.row is not None
+    await journal.mark_unknown(unknown.row, "no answer")
+    now = datetime.now(UTC)
+    dead = UploadRecord(sha256="cd" * 32, destination="d", location="oss://a", size=1, uploaded_at=now)
+    await journal.record_upload(dead.model_copy(update={"expires_at": now}))
+    live = dead.model_copy(update={"sha256": "ef" * 32, "expires_at": now + timedelta(days=2)})
+    await journal.record_upload(live)
+    await anyio.sleep(0.01)
+    cut = datetime.now(UTC) + timedelta(seconds=0.001)
+    await anyio.sleep(0.01)
+    young = await submitted(journal, "young-done", TaskState.SUCCEEDED)
+
+    assert await journal.prune(cut) == 3
+    assert await journal.prune(cut) == 0  # nothing left to delete: a second pass is harmless
+    kept = {record.handle for record in await journal.recent(50)}
+    assert kept == {old_saved, old_running, young}
+    assert not {old_done, old_failed} & kept and await journal.get_row(unknown.row) is None
+    assert await journal.find_upload("cd" * 32, "d") is None
+    assert await journal.find_upload("ef" * 32, "d") is not None
+
+
+@pytest.mark.parametrize("made_by", ["this version", "a version before incremental vacuum"])
+async def test_retention_gives_the_space_back_to_the_file_system(tmp_path: Path, made_by: str) -> None:
+    path = tmp_path / "journal.sqlite3"
+    if made_by != "this version":  # a file whose pages are laid out without vacuum bookkeeping
+        with closing(sqlite3.connect(path)) as old:
+            old.execute("CREATE TABLE earlier (x)")
+    journal = await SqliteJournal.open(path)
+    with closing(sqlite3.connect(path)) as look:
+        assert look.execute("PRAGMA auto_vacuum").fetchone()[0] == (2 if made_by == "this version" else 0)
+    for number in range(400):
+        await submitted(journal, f"big-{number}-" + "x" * 2000, TaskState.FAILED)
+    grown = path.stat().st_size + Path(f"{path}-wal").stat().st_size
+
+    assert await journal.prune(datetime.now(UTC) + timedelta(seconds=1)) == 400
+    await journal.close()
+    assert path.stat().st_size < grown / 4
+    with closing(sqlite3.connect(path)) as reopened:
+        assert reopened.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental from now on

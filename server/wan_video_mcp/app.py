@@ -52,6 +52,7 @@ from wan_video_mcp.prompts import add_prompts
 from wan_video_mcp.providers import ProviderRegistry, ProviderTransport
 from wan_video_mcp.providers.transport import build_http_client
 from wan_video_mcp.redaction import Redactor
+from wan_video_mcp.retention import keep_journal_tidy
 from wan_video_mcp.service import VideoService
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.staging import Stager
@@ -103,6 +104,7 @@ async def open_runtime(
                 stager=stager,
                 spending=spending,
             )
+            tg.start_soon(keep_journal_tidy, journal, settings.journal_retention_days)
             previewer = Previewer(settings.sheet_frames, settings.sheet_width, settings.sheet_max_kb * 1024)
             yield Runtime(settings, service, previewer)
             tg.cancel_scope.cancel()  # unfinished downloads restart on the next get_task

@@ -22,6 +22,7 @@ DashScopeRegion = Literal["intl", "cn", "us"]
 
 APP_NAME = "wan-video-mcp"
 API_PATH_SUFFIXES = ("/api/v1", "/wan", "/v1", "/v2")
+MIN_RETENTION_DAYS = 32
 
 
 def _default_data_dir() -> Path:
@@ -114,6 +115,9 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = Field(None, validation_alias=_env("WAN_MCP_DATABASE_URL"))
     share_tasks: bool = Field(False, validation_alias=_env("WAN_MCP_SHARE_TASKS"))
     submits_per_minute: int | None = Field(None, ge=1, validation_alias=_env("WAN_MCP_SUBMITS_PER_MINUTE"))
+    # Finished tasks without a saved video are deleted from the journal this many days after
+    # their last change (0: never). At least a month: budgets and the spending report read back.
+    journal_retention_days: float = Field(90.0, ge=0, validation_alias=_env("WAN_MCP_JOURNAL_RETENTION_DAYS"))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("WAN_MCP_LOG_LEVEL")
     )
@@ -175,6 +179,16 @@ class Settings(BaseSettings):
         if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
             raise ValueError(
                 "WAN_MCP_DATABASE_URL must be a postgresql:// URL (unset: SQLite in WAN_MCP_DATA_DIR)"
+            )
+        return value
+
+    @field_validator("journal_retention_days")
+    @classmethod
+    def _retention_covers_a_month(cls, value: float) -> float:
+        if 0 < value < MIN_RETENTION_DAYS:
+            raise ValueError(
+                "WAN_MCP_JOURNAL_RETENTION_DAYS must be 0 (keep everything) or at least "
+                f"{MIN_RETENTION_DAYS}: the monthly budget and the spending report read a month back"
             )
         return value
 

@@ -75,3 +75,9 @@ class Journal(Protocol):
     async def listing(
         self, states: tuple[str, ...], model: str | None, limit: int, viewer: str | None = None
     ) -> list[JournalRecord]: ...
+
+    async def prune(self, before: datetime) -> int:
+        """Delete tasks last changed before `before` that will not change any more and have no
+        saved video, and upload records dead by then; give the space back in small steps
+        (never one long lock). Returns how many tasks went."""
+        ...

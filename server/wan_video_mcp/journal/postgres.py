@@ -32,6 +32,8 @@ from wan_video_mcp.journal.records import (
 )
 from wan_video_mcp.journal.rows import (
     FINAL_STATES,
+    PRUNE_TASKS,
+    PRUNE_UPLOADS,
     REUSABLE_STATES,
     adopted_row,
     claim_fingerprints,
@@ -296,6 +298,13 @@ class PostgresJournal:
         where = " AND ".join(conditions)
         query = f"SELECT * FROM tasks WHERE {where} ORDER BY submitted_at DESC, id DESC LIMIT %s"  # noqa: S608  (placeholders only)
         return await self._select(query, (*args, limit))
+
+    async def prune(self, before: datetime) -> int:
+        # PostgreSQL's autovacuum reuses the space; nothing to give back by hand.
+        async with self._pool.connection() as db:
+            deleted = (await db.execute((PRUNE_TASKS + "%s").encode(), (before,))).rowcount
+            await db.execute((PRUNE_UPLOADS + "%s").encode(), (before,))
+        return max(0, deleted)
 
     async def _select(self, query: str, args: tuple[Any, ...]) -> list[JournalRecord]:
         async with self._pool.connection() as db:

@@ -15,6 +15,13 @@ from wan_video_mcp.tasks import TaskSnapshot, utc_now
 # Only identical submissions in these states are returned instead of a new one.
 REUSABLE_STATES = ("submitting", "submit_unknown", "queued", "running", "succeeded")
 FINAL_STATES = ("succeeded", "failed", "canceled")
+# What retention may delete once old: tasks that will not change any more (an unknown submit
+# included: nothing resolves it but the user). Tasks with a saved video are always kept.
+PRUNABLE_STATES = ("succeeded", "failed", "canceled", "expired", "rejected", "submit_unknown")
+PRUNABLE = ", ".join(f"'{state}'" for state in PRUNABLE_STATES)
+PRUNE_TASKS = f"DELETE FROM tasks WHERE state IN ({PRUNABLE}) AND local_file IS NULL AND updated_at < "  # noqa: S608  (constants)
+# An upload record is only useful while the provider's copy lives.
+PRUNE_UPLOADS = "DELETE FROM uploads WHERE COALESCE(expires_at, uploaded_at) < "
 
 
 def claim_row(  # noqa: PLR0917  (the claim's parts, as Journal.claim takes them)

@@ -31,6 +31,8 @@ from wan_video_mcp.journal.records import (
     record_from_row,
 )
 from wan_video_mcp.journal.rows import (
+    PRUNE_TASKS,
+    PRUNE_UPLOADS,
     REUSABLE_STATES,
     adopted_row,
     claim_fingerprints,
@@ -103,6 +105,8 @@ MIGRATIONS = (
 SCHEMA_VERSION = len(MIGRATIONS)
 # How long a write waits for another process's transaction (a migration, a claim).
 BUSY_SECONDS = 30.0
+INCREMENTAL = 2  # PRAGMA auto_vacuum's value for incremental
+VACUUM_STEP_PAGES = 256  # 1 MB of 4 KB pages per step
 REUSABLE = ", ".join(f"'{state}'" for state in REUSABLE_STATES)
 
 
@@ -254,6 +258,13 @@ class SqliteJournal:
         sql = f"SELECT * FROM tasks WHERE {where} ORDER BY submitted_at DESC, id DESC LIMIT ?"  # noqa: S608  (placeholders only)
         return await self._run(partial(_select, sql=sql, args=(*args, limit)))
 
+    async def prune(self, before: datetime) -> int:
+        deleted = await self._run(partial(_prune, before=before.isoformat()))
+        # Each step is its own turn on the connection: requests interleave with the vacuum.
+        while await self._run(_vacuum_step):
+            pass
+        return deleted
+
     async def _update_row(self, row_id: int, **values: Any) -> None:
         await self._update(("id", row_id), values)
 
@@ -267,6 +278,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=BUSY_SECONDS)
     db.row_factory = sqlite3.Row
     try:
+        # A new journal gives freed pages back in steps (see _vacuum_step); no effect on an old
+        # one. First: once WAL mode is set the file is no longer new.
+        db.execute("PRAGMA auto_vacuum=INCREMENTAL")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         _migrate(db, path)
@@ -299,6 +313,26 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
             for statement in filter(str.strip, MIGRATIONS[number].split(";")):
                 db.execute(statement)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _prune(db: sqlite3.Connection, before: str) -> int:
+    with _transaction(db):
+        deleted = db.execute(PRUNE_TASKS + "?", (before,)).rowcount
+        db.execute(PRUNE_UPLOADS + "?", (before,))
+    return deleted
+
+
+def _vacuum_step(db: sqlite3.Connection) -> bool:
+    """Give up to VACUUM_STEP_PAGES free pages back to the file system; True while more are left."""
+    if not db.execute("PRAGMA freelist_count").fetchone()[0]:
+        return False
+    if db.execute("PRAGMA auto_vacuum").fetchone()[0] != INCREMENTAL:
+        # A journal made before incremental vacuum: one full VACUUM converts it.
+        db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        db.execute("VACUUM")
+        return False
+    db.execute(f"PRAGMA incremental_vacuum({VACUUM_STEP_PAGES})")
+    return bool(db.execute("PRAGMA freelist_count").fetchone()[0])
 
 
 @contextmanager

@@ -269,3 +269,21 @@ async def test_retention_gives_the_space_back_to_the_file_system(tmp_path: Path,
     assert path.stat().st_size < grown / 4
     with closing(sqlite3.connect(path)) as reopened:
         assert reopened.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental from now on
+
+
+async def test_run_times_are_the_newest_successes_of_one_provider_and_model(open_store: Opener) -> None:
+    journal = await open_store()
+    for name in ("r1", "r2", "r3"):
+        await submitted(journal, name, TaskState.SUCCEEDED)
+    await submitted(journal, "still-running", TaskState.RUNNING)
+    await submitted(journal, "failed", TaskState.FAILED)
+    await journal.adopt("dashscope:adopted", "dashscope")
+    await journal.record_snapshot(
+        "dashscope:adopted", TaskSnapshot(state=TaskState.SUCCEEDED, raw_status="X")
+    )
+
+    times = await journal.run_times("dashscope", "wan2.7-videoedit", limit=2)
+
+    assert len(times) == 2 and all(0 <= seconds < 5 for seconds in times)
+    assert await journal.run_times("dashscope", "wan2.7-r2v", limit=20) == []
+    assert len(await journal.run_times("dashscope", "wan2.7-videoedit", limit=20)) == 3

@@ -11,6 +11,7 @@ import anyio.lowlevel
 import pytest
 
 from wan_video_mcp.errors import ProviderAuthError, ProviderRateLimited, ProviderUnavailable
+from wan_video_mcp.pacing import Expectation
 from wan_video_mcp.tasks import TaskHandle, TaskSnapshot, TaskState, utc_now
 from wan_video_mcp.waiting import Deadline, PollSchedule, ProgressReporter, wait_for_task
 
@@ -63,6 +64,7 @@ async def run(
     poll: Callable[[], object],
     budget: float,
     progress: Progress | None = None,
+    schedule: PollSchedule | None = None,
     **kw: object,
 ):
     reporter = ProgressReporter(progress, HANDLE, utc_now() - timedelta(seconds=30), typical_seconds=240)
@@ -73,7 +75,7 @@ async def run(
     return await wait_for_task(
         poll,  # type: ignore[arg-type]
         deadline=Deadline.after(clock, budget),
-        schedule=PollSchedule(first=2.0, maximum=15.0),
+        schedule=schedule or PollSchedule(first=2.0, maximum=15.0),
         clock=clock,
         reporter=reporter,
         on_snapshot=ignore,
@@ -237,3 +239,65 @@ async def test_cancellation_stops_the_wait_at_once() -> None:
 
     assert scope.cancelled_caught
     assert polls <= polls_when_cancelled[0] + 1
+
+
+def finishing_at(
+    clock: FakeClock, seconds: float, percent_per_second: float | None = None
+) -> tuple[Callable[[], object], list[float]]:
+    """A job that ends `seconds` after the wait began (reporting a percentage when given)."""
+    began, calls = clock.now(), list[float]()
+
+    async def poll() -> TaskSnapshot:
+        calls.append(clock.now())
+        elapsed = clock.now() - began
+        if elapsed >= seconds:
+            return DONE
+        percent = None if percent_per_second is None else elapsed * percent_per_second
+        return TaskSnapshot(state=TaskState.RUNNING, raw_status="RUNNING", progress_percent=percent)
+
+    return poll, calls
+
+
+@pytest.mark.parametrize("ends_at", [100.0, 118.0, 131.0, 150.0])
+async def test_expected_jobs_are_seen_finished_sooner_with_no_more_polls(ends_at: float) -> None:
+    plain_clock, paced_clock = FakeClock(), FakeClock()
+    plain_poll, plain_calls = finishing_at(plain_clock, ends_at)
+    paced_poll, paced_calls = finishing_at(paced_clock, ends_at)
+    paced = PollSchedule(first=2.0, maximum=15.0, expected=Expectation(median=120.0, spread=0.2))
+
+    await run(plain_clock, plain_poll, budget=600)
+    outcome = await run(paced_clock, paced_poll, budget=600, schedule=paced)
+
+    assert outcome.finished
+    assert paced_calls[-1] - 1000 - ends_at <= 7.5  # at most half the provider's interval late
+    assert len(paced_calls) <= len(plain_calls)
+
+
+async def test_a_job_far_later_than_expected_is_polled_at_the_provider_interval() -> None:
+    clock = FakeClock()
+    poll, calls = finishing_at(clock, 900.0)
+    schedule = PollSchedule(first=2.0, maximum=15.0, expected=Expectation(median=60.0, spread=0.2))
+
+    outcome = await run(clock, poll, budget=1200, schedule=schedule)
+
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
+    assert outcome.finished and max(gaps[-20:]) <= 15.0 and calls[-1] - 1000 - 900 <= 15.0
+
+
+async def test_the_providers_percentage_paces_the_polls_without_history() -> None:
+    clock = FakeClock()
+    poll, calls = finishing_at(clock, 200.0, percent_per_second=0.5)  # 100 % at 200 s
+
+    outcome = await run(clock, poll, budget=600)
+
+    assert outcome.finished and calls[-1] - 1000 - 200 <= 7.5
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
+    assert max(gaps) > 15.0  # far from the end it polls less often than the plain schedule
+
+
+def test_an_expectation_needs_a_few_finished_jobs() -> None:
+    assert Expectation.from_history([60.0, 61.0]) is None
+    learned = Expectation.from_history([60.0, 62.0, 58.0, 61.0, 300.0])
+    assert learned is not None and 59 < learned.median < 62 and learned.spread == 0.2
+    spread = Expectation.from_history([30.0, 60.0, 120.0, 240.0, 480.0])
+    assert spread is not None and spread.spread == 0.8

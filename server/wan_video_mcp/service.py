@@ -24,6 +24,7 @@ from wan_video_mcp.errors import (
 )
 from wan_video_mcp.journal import Journal, JournalRecord, fingerprint
 from wan_video_mcp.locks import KeyedLocks
+from wan_video_mcp.pacing import TypicalRunTimes
 from wan_video_mcp.params import GeneratingArgs
 from wan_video_mcp.providers import (
     ProviderAdapter,
@@ -93,6 +94,7 @@ class VideoService:
         self._submitter = Submitter(journal, transport, self._clock, window)
         self._limiter = SubmitLimiter(settings.submits_per_minute)
         self._downloads: dict[str, anyio.Event] = {}
+        self._run_times = TypicalRunTimes(journal)
 
     @property
     def transport(self) -> ProviderTransport:
@@ -279,7 +281,7 @@ class VideoService:
         outcome = await wait_for_task(
             partial(self._poll, adapter, handle, record),
             deadline=deadline,
-            schedule=self._schedule(adapter),
+            schedule=await self._schedule(adapter, record),
             clock=self._clock,
             reporter=reporter,
             on_snapshot=partial(self.journal.record_snapshot, str(handle)),
@@ -290,9 +292,14 @@ class VideoService:
         await self._save_within(record, deadline, facts)
         return await self._result(handle, facts)
 
-    def _schedule(self, adapter: ProviderAdapter) -> PollSchedule:
+    async def _schedule(self, adapter: ProviderAdapter, record: JournalRecord) -> PollSchedule:
         maximum = self.settings.poll_max_seconds or adapter.poll_interval
-        return PollSchedule(first=min(self.settings.poll_first_seconds, maximum), maximum=maximum)
+        return PollSchedule(
+            first=min(self.settings.poll_first_seconds, maximum),
+            maximum=maximum,
+            expected=await self._run_times.expectation(record.provider, record.model),
+            already=max(0.0, (utc_now() - record.submitted_at).total_seconds()),
+        )
 
     async def _poll(
         self, adapter: ProviderAdapter, handle: TaskHandle, record: JournalRecord

@@ -13,6 +13,7 @@ from typing import Protocol
 import anyio
 
 from wan_video_mcp.errors import ProviderRateLimited, ProviderUnavailable, UnknownTaskStatus
+from wan_video_mcp.pacing import Expectation
 from wan_video_mcp.tasks import TaskHandle, TaskSnapshot, TaskState, utc_now
 
 # How far past the budget one last answer (a poll, a download) may run: a quarter of the
@@ -53,14 +54,23 @@ class Deadline:
 
 @dataclass(frozen=True)
 class PollSchedule:
-    """First poll soon, then each pause `growth` times longer, up to `maximum`."""
+    """First poll soon; then, when the job's end can be expected (`expected`, or the provider's
+    percentage), pauses paced around it (pacing.py); else each pause `growth` times longer, up
+    to `maximum` (the provider's recommended interval)."""
 
     first: float
     maximum: float
     growth: float = 1.5
+    expected: Expectation | None = None
+    already: float = 0.0  # seconds the job had run when this wait began
 
-    def after(self, previous: float) -> float:
-        return min(self.maximum, previous * self.growth)
+    def after(self, previous: float, elapsed: float | None = None, percent: float | None = None) -> float:
+        """The next pause; `elapsed` is the seconds since the submit, `percent` the provider's."""
+        since_submit = self.already if elapsed is None else elapsed
+        expectation = Expectation.from_percent(since_submit, percent) or self.expected
+        if expectation is None:
+            return min(self.maximum, previous * self.growth) if previous else self.first
+        return expectation.pause_at(since_submit, near=self.maximum / 2, far=self.maximum * 2)
 
 
 @dataclass
@@ -136,6 +146,7 @@ async def wait_for_task(
     status query with `wait_seconds=0` still answers with fresh news.
     """
     outcome = WaitOutcome(snapshot=None)
+    began = clock.now() - schedule.already  # the submit, on `clock`
     delay = 0.0 if poll_now else schedule.first
     while True:
         remaining = deadline.at - clock.now()
@@ -146,7 +157,8 @@ async def wait_for_task(
         retry_after = await _poll_once(poll, outcome, deadline, clock, reporter, on_snapshot)
         if outcome.finished or clock.now() >= deadline.at:
             return outcome
-        delay = schedule.first if delay == 0 else schedule.after(delay)
+        percent = outcome.snapshot.progress_percent if outcome.snapshot else None
+        delay = schedule.after(delay, clock.now() - began, percent)
         if retry_after is not None:
             if retry_after > deadline.at - clock.now():
                 return outcome  # the provider asks us to wait past the budget

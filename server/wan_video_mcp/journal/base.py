@@ -76,6 +76,11 @@ class Journal(Protocol):
         self, states: tuple[str, ...], model: str | None, limit: int, viewer: str | None = None
     ) -> list[JournalRecord]: ...
 
+    async def run_times(self, provider: str, model: str, limit: int) -> list[float]:
+        """Seconds from submit to seen finished, of the newest `limit` successes of `model` at
+        `provider` (for pacing polls)."""
+        ...
+
     async def prune(self, before: datetime) -> int:
         """Delete tasks last changed before `before` that will not change any more and have no
         saved video, and upload records dead by then; give the space back in small steps

@@ -34,6 +34,7 @@ from wan_video_mcp.journal.rows import (
     FINAL_STATES,
     PRUNE_TASKS,
     PRUNE_UPLOADS,
+    RECENT_SUCCESSES,
     REUSABLE_STATES,
     adopted_row,
     claim_fingerprints,
@@ -41,6 +42,7 @@ from wan_video_mcp.journal.rows import (
     conflicting_handle_message,
     download_values,
     reused_too_late,
+    run_seconds,
     snapshot_values,
 )
 from wan_video_mcp.redaction import Redactor
@@ -298,6 +300,12 @@ class PostgresJournal:
         where = " AND ".join(conditions)
         query = f"SELECT * FROM tasks WHERE {where} ORDER BY submitted_at DESC, id DESC LIMIT %s"  # noqa: S608  (placeholders only)
         return await self._select(query, (*args, limit))
+
+    async def run_times(self, provider: str, model: str, limit: int) -> list[float]:
+        async with self._pool.connection() as db:
+            cursor = await db.execute(RECENT_SUCCESSES.format("%s").encode(), (provider, model, limit))
+            rows = await cursor.fetchall()
+        return run_seconds([(row["submitted_at"], row["finished_at"]) for row in rows])
 
     async def prune(self, before: datetime) -> int:
         # PostgreSQL's autovacuum reuses the space; nothing to give back by hand.

@@ -15,6 +15,23 @@ from wan_video_mcp.tasks import TaskSnapshot, utc_now
 # Only identical submissions in these states are returned instead of a new one.
 REUSABLE_STATES = ("submitting", "submit_unknown", "queued", "running", "succeeded")
 FINAL_STATES = ("succeeded", "failed", "canceled")
+# The newest successes of one provider and model that were submitted here (an adopted
+# handle's submitted_at is when it was adopted), for their run times.
+RECENT_SUCCESSES = (
+    "SELECT submitted_at, finished_at FROM tasks WHERE provider = {0} AND model = {0} AND "
+    "state = 'succeeded' AND tool != 'unknown' AND finished_at IS NOT NULL ORDER BY id DESC LIMIT {0}"
+)
+
+
+def run_seconds(rows: list[tuple[Any, Any]]) -> list[float]:
+    """Run times from (submitted_at, finished_at) pairs, as datetimes or ISO text."""
+    return [(_moment(end) - _moment(start)).total_seconds() for start, end in rows]
+
+
+def _moment(value: datetime | str) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
 # What retention may delete once old: tasks that will not change any more (an unknown submit
 # included: nothing resolves it but the user). Tasks with a saved video are always kept.
 PRUNABLE_STATES = ("succeeded", "failed", "canceled", "expired", "rejected", "submit_unknown")

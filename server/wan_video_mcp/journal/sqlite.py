@@ -33,6 +33,7 @@ from wan_video_mcp.journal.records import (
 from wan_video_mcp.journal.rows import (
     PRUNE_TASKS,
     PRUNE_UPLOADS,
+    RECENT_SUCCESSES,
     REUSABLE_STATES,
     adopted_row,
     claim_fingerprints,
@@ -40,6 +41,7 @@ from wan_video_mcp.journal.rows import (
     conflicting_handle_message,
     download_values,
     reused_too_late,
+    run_seconds,
     snapshot_values,
 )
 from wan_video_mcp.redaction import Redactor
@@ -257,6 +259,11 @@ class SqliteJournal:
         where = " AND ".join(conditions)
         sql = f"SELECT * FROM tasks WHERE {where} ORDER BY submitted_at DESC, id DESC LIMIT ?"  # noqa: S608  (placeholders only)
         return await self._run(partial(_select, sql=sql, args=(*args, limit)))
+
+    async def run_times(self, provider: str, model: str, limit: int) -> list[float]:
+        query = RECENT_SUCCESSES.format("?")
+        rows = await self._run(lambda db: db.execute(query, (provider, model, limit)).fetchall())
+        return run_seconds([(row[0], row[1]) for row in rows])
 
     async def prune(self, before: datetime) -> int:
         deleted = await self._run(partial(_prune, before=before.isoformat()))

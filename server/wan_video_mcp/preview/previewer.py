@@ -20,6 +20,9 @@ from wan_video_mcp.tasks import VideoProperties
 # Reading a few frames of a 15 s 1080P video takes well under a second; a file that takes
 # longer is broken or hostile, and the result goes out without its sheet.
 READ_SECONDS = 20.0
+# Decoding is CPU and memory (a decoded 1080P frame is 6 MB): many jobs finishing together
+# take turns instead of starting hundreds of decoders at once.
+PREVIEWS_AT_ONCE = 2
 SHORT_SIDE = {"720P": 720, "1080P": 1080}
 
 
@@ -36,6 +39,7 @@ class Previewer:
         self._frames = frames
         self._width = width
         self._max_bytes = max_bytes
+        self._decoders = anyio.CapacityLimiter(PREVIEWS_AT_ONCE)
 
     async def preview(self, video: Path, request: dict[str, Any], keep: bool = True) -> Preview:
         """`keep`: save the sheet beside `video` (a saved video), or not (a temporary copy)."""
@@ -46,7 +50,7 @@ class Previewer:
         sheet_path = video.with_suffix(".jpg")
         cached = self._frames > 0 and await anyio.Path(sheet_path).exists()
         wanted = 0 if cached or not self._frames else self._frames
-        reading = await _read_within(video, wanted)
+        reading = await self._read_within(video, wanted)
         if reading is None:
             return Preview(
                 notes=[f"The video could not be read within {READ_SECONDS:g} s; no contact sheet."]
@@ -56,6 +60,13 @@ class Previewer:
         sheet = await self._sheet(reading, sheet_path, cached)
         return Preview(properties, sheet, sheet_path if sheet else None, notes)
 
+    async def _read_within(self, video: Path, frames: int) -> Reading | None:
+        # The time limit starts once a decoder is free: waiting for a turn is not the file's fault.
+        async with self._decoders:
+            with anyio.move_on_after(READ_SECONDS):
+                return await anyio.to_thread.run_sync(read, video, frames, abandon_on_cancel=True)
+        return None
+
     async def _sheet(self, reading: Reading, path: Path, cached: bool) -> bytes | None:
         if cached:
             return await anyio.Path(path).read_bytes()
@@ -63,15 +74,11 @@ class Previewer:
             return None
         from wan_video_mcp.preview.sheet import contact_sheet  # noqa: PLC0415  (Pillow on first use)
 
-        data = await anyio.to_thread.run_sync(contact_sheet, reading.frames, self._width, self._max_bytes)
+        data = await anyio.to_thread.run_sync(
+            contact_sheet, reading.frames, self._width, self._max_bytes, limiter=self._decoders
+        )
         await anyio.to_thread.run_sync(_write_atomically, path, data)
         return data
-
-
-async def _read_within(video: Path, frames: int) -> Reading | None:
-    with anyio.move_on_after(READ_SECONDS):
-        return await anyio.to_thread.run_sync(read, video, frames, abandon_on_cancel=True)
-    return None
 
 
 def _properties(reading: Reading, size: int) -> VideoProperties:

@@ -41,6 +41,8 @@ def read(path: Path, count: int) -> Reading:
         with av.open(str(path)) as container:
             _header(container, reading)
             if reading.seconds and count > 0:
+                # One decoding thread: many videos finishing together must not each take every core.
+                container.streams.video[0].codec_context.thread_count = 1
                 _frames(container, reading, count)
     except (FFmpegError, OSError, ValueError, IndexError) as exc:
         reading.problem = str(exc)[:200] or type(exc).__name__
@@ -74,9 +76,9 @@ def _frames(container: Any, reading: Reading, count: int) -> None:
 def _frame_at(container: Any, stream: Any, target: float) -> Frame | None:
     """The first frame at or after `target` (the last one when the video ends before it)."""
     container.seek(int(target / stream.time_base), stream=stream, backward=True, any_frame=False)
-    found: Frame | None = None
+    found: Any = None
     for decoded in container.decode(stream):
-        found = Frame(float(decoded.time or 0.0), decoded.to_image())
-        if found.seconds >= target - 0.5 / float(stream.average_rate or 25):
+        found = decoded  # only the frame kept becomes an image: converting each one costs most
+        if float(decoded.time or 0.0) >= target - 0.5 / float(stream.average_rate or 25):
             break
-    return found
+    return None if found is None else Frame(float(found.time or 0.0), found.to_image())

@@ -28,6 +28,7 @@ import anyio.to_thread
 import httpx2
 
 from wan_video_mcp.errors import DownloadError, DownloadTooLarge
+from wan_video_mcp.lazyhttp import LazyAsyncClient
 from wan_video_mcp.linkguard import MAX_REDIRECTS, REDIRECT_STATUSES, LinkGuard
 from wan_video_mcp.locks import KeyedLocks
 from wan_video_mcp.owners import ProcessOwner
@@ -265,7 +266,7 @@ def _is_stale(part: Path) -> bool:
 def build_download_client() -> httpx2.AsyncClient:
     # No default headers beyond the agent: no Authorization ever goes to a CDN. Redirects
     # are followed by VideoSaver._open, one checked hop at a time.
-    return httpx2.AsyncClient(
+    return LazyAsyncClient(
         timeout=httpx2.Timeout(60.0, connect=10.0),
         follow_redirects=False,
         headers={"User-Agent": "wan-video-mcp"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 import anyio
 import httpx2
 
+from wan_video_mcp.lazyhttp import LazyAsyncClient
 from wan_video_mcp.providers.base import HttpRequest, HttpResponse
 from wan_video_mcp.redaction import Redactor
 
@@ -78,9 +79,17 @@ class ProviderTransport:
         return self._redactor.text(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
 
 
+# Hundreds of jobs polled every 5-30 s: connections must outlive the pause between two polls
+# (httpx's default keeps 20 for 5 s, so nearly every poll opened a new connection and TLS
+# session), and every connection the pool may open may also be kept. 40 s stays under the
+# 60 s idle limit common at load balancers, so a kept connection is rarely closed under us.
+POOL_LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=40.0)
+
+
 def build_http_client(timeout_seconds: float) -> httpx2.AsyncClient:
-    return httpx2.AsyncClient(
+    return LazyAsyncClient(
         timeout=httpx2.Timeout(timeout_seconds, connect=min(10.0, timeout_seconds)),
         headers={"User-Agent": "wan-video-mcp"},
         follow_redirects=False,
+        limits=POOL_LIMITS,
     )

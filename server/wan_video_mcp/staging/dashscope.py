@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import h11
 import httpx2
 from pydantic import BaseModel, ConfigDict
 
@@ -106,6 +105,8 @@ class DashScopeUploads:
                 file, f"DashScope named an upload host that is not public ({policy.upload_host[:80]})"
             ) from None
         headers = {**hop.headers, "Content-Type": form.content_type, "Content-Length": str(form.length)}
+        import h11  # noqa: PLC0415  (loaded with the connection pool, on the first request)
+
         try:
             response = await self._client.post(
                 hop.url, headers=headers, content=form.body(meter), extensions=hop.extensions

@@ -18,6 +18,7 @@ import httpx2
 from wan_video_mcp.errors import InvalidRequest
 from wan_video_mcp.inputs.files import LocalFile, inspect
 from wan_video_mcp.journal import Journal, UploadRecord
+from wan_video_mcp.lazyhttp import LazyAsyncClient
 from wan_video_mcp.linkguard import LinkGuard
 from wan_video_mcp.locks import KeyedLocks
 from wan_video_mcp.params import GeneratingArgs
@@ -58,7 +59,7 @@ class Stager:
     ) -> None:
         self._roots = settings.input_root_paths
         self._journal = journal
-        self._client = httpx2.AsyncClient(timeout=UPLOAD_TIMEOUT, follow_redirects=False)
+        self._client = LazyAsyncClient(timeout=UPLOAD_TIMEOUT, follow_redirects=False)
         dashscope = registry.get("dashscope")
         assert isinstance(dashscope, DashScopeAdapter)
         guard = LinkGuard(registry.base_urls())

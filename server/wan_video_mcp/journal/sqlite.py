@@ -131,8 +131,9 @@ class SqliteJournal:
     async def close(self) -> None:
         await self._run(lambda db: db.close())
 
-    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return await anyio.to_thread.run_sync(partial(fn, self._db), limiter=self._limiter)
+    async def _run(self, fn: Callable[[sqlite3.Connection], T], durable: bool = True) -> T:
+        work = partial(fn, self._db) if durable else partial(_lightly, fn, self._db)
+        return await anyio.to_thread.run_sync(work, limiter=self._limiter)
 
     async def claim(
         self,
@@ -215,11 +216,12 @@ class SqliteJournal:
         values = snapshot_values(snapshot, self._redactor)
         # A provider forgets tasks after ~24 h; that must not erase what the journal knows.
         keep_final = snapshot.state.value == "expired"
-        await self._update(("handle", handle), values, keep_final=keep_final)
+        # What the provider says can be asked again: no wait for the disk (see _lightly).
+        await self._update(("handle", handle), values, keep_final=keep_final, durable=False)
 
     async def record_provider_status(self, handle: str, raw_status: str) -> None:
         """A status word the server could not map (the state stays what it was)."""
-        await self._update(("handle", handle), {"provider_status": raw_status[:200]})
+        await self._update(("handle", handle), {"provider_status": raw_status[:200]}, durable=False)
 
     async def record_download(self, handle: str, local_file: str | None, error: str | None) -> None:
         await self._update(("handle", handle), download_values(local_file, error))
@@ -275,9 +277,11 @@ class SqliteJournal:
     async def _update_row(self, row_id: int, **values: Any) -> None:
         await self._update(("id", row_id), values)
 
-    async def _update(self, where: tuple[str, Any], values: dict[str, Any], keep_final: bool = False) -> None:
+    async def _update(
+        self, where: tuple[str, Any], values: dict[str, Any], keep_final: bool = False, durable: bool = True
+    ) -> None:
         scrubbed = {column: self._redactor.deep(value) for column, value in values.items()}
-        await self._run(partial(_update, where=where, values=scrubbed, keep_final=keep_final))
+        await self._run(partial(_update, where=where, values=scrubbed, keep_final=keep_final), durable)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -320,6 +324,18 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
             for statement in filter(str.strip, MIGRATIONS[number].split(";")):
                 db.execute(statement)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _lightly(fn: Callable[[sqlite3.Connection], T], db: sqlite3.Connection) -> T:
+    """`fn` with its commit not waiting for the disk (WAL, synchronous=NORMAL): a crash of this
+    process loses nothing, a power cut may lose it. Claims, handles and unknown outcomes are
+    never written so (money depends on them), and each of their commits makes every earlier
+    one durable too; a provider's status only saves a re-ask."""
+    db.execute("PRAGMA synchronous=NORMAL")
+    try:
+        return fn(db)
+    finally:
+        db.execute("PRAGMA synchronous=FULL")
 
 
 def _prune(db: sqlite3.Connection, before: str) -> int:

@@ -47,6 +47,12 @@ class Previewer:
         return preview if keep else Preview(preview.video, preview.sheet, None, preview.notes)
 
     async def _preview(self, video: Path, request: dict[str, Any]) -> Preview:
+        # One turn covers reading and the sheet: decoded frames (~3 MB each) never queue in
+        # memory for a second turn (100 videos finishing together held 1.5 GB that way).
+        async with self._decoders:
+            return await self._preview_now(video, request)
+
+    async def _preview_now(self, video: Path, request: dict[str, Any]) -> Preview:
         sheet_path = video.with_suffix(".jpg")
         cached = self._frames > 0 and await anyio.Path(sheet_path).exists()
         wanted = 0 if cached or not self._frames else self._frames
@@ -61,10 +67,9 @@ class Previewer:
         return Preview(properties, sheet, sheet_path if sheet else None, notes)
 
     async def _read_within(self, video: Path, frames: int) -> Reading | None:
-        # The time limit starts once a decoder is free: waiting for a turn is not the file's fault.
-        async with self._decoders:
-            with anyio.move_on_after(READ_SECONDS):
-                return await anyio.to_thread.run_sync(read, video, frames, abandon_on_cancel=True)
+        # Within a turn (see _preview): waiting for one is not the file's fault.
+        with anyio.move_on_after(READ_SECONDS):
+            return await anyio.to_thread.run_sync(read, video, frames, abandon_on_cancel=True)
         return None
 
     async def _sheet(self, reading: Reading, path: Path, cached: bool) -> bytes | None:
@@ -74,9 +79,7 @@ class Previewer:
             return None
         from wan_video_mcp.preview.sheet import contact_sheet  # noqa: PLC0415  (Pillow on first use)
 
-        data = await anyio.to_thread.run_sync(
-            contact_sheet, reading.frames, self._width, self._max_bytes, limiter=self._decoders
-        )
+        data = await anyio.to_thread.run_sync(contact_sheet, reading.frames, self._width, self._max_bytes)
         await anyio.to_thread.run_sync(_write_atomically, path, data)
         return data
 

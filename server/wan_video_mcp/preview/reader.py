@@ -61,24 +61,26 @@ def _header(container: Any, reading: Reading) -> None:
 
 
 def _frames(container: Any, reading: Reading, count: int) -> None:
+    """One pass forward, keeping the first frame at or after each target time (the last frame
+    for a target past the end). Generated videos often have a single keyframe, so seeking to
+    each target would decode from the start again every time."""
     assert reading.seconds is not None
     stream = container.streams.video[0]
+    # Frames no other frame refers to are never needed to decode the ones a sheet shows.
+    stream.codec_context.skip_frame = "NONREF"
     span = reading.seconds
     targets = [span * index / (count - 1) for index in range(count)] if count > 1 else [0.0]
-    for target in targets:
-        frame = _frame_at(container, stream, target)
-        if frame is None:
-            reading.problem = f"no frame could be decoded near {target:.1f} s"
-            return
-        reading.frames.append(frame)
-
-
-def _frame_at(container: Any, stream: Any, target: float) -> Frame | None:
-    """The first frame at or after `target` (the last one when the video ends before it)."""
-    container.seek(int(target / stream.time_base), stream=stream, backward=True, any_frame=False)
-    found: Any = None
+    slack = 0.5 / float(stream.average_rate or 25)
+    last: Any = None
     for decoded in container.decode(stream):
-        found = decoded  # only the frame kept becomes an image: converting each one costs most
-        if float(decoded.time or 0.0) >= target - 0.5 / float(stream.average_rate or 25):
-            break
-    return None if found is None else Frame(float(found.time or 0.0), found.to_image())
+        last = decoded
+        while targets and float(decoded.time or 0.0) >= targets[0] - slack:
+            reading.frames.append(Frame(float(decoded.time or 0.0), decoded.to_image()))
+            targets.pop(0)
+        if not targets:
+            return
+    if last is None:
+        reading.problem = "no frame could be decoded"
+        return
+    ending = Frame(float(last.time or 0.0), last.to_image())
+    reading.frames.extend(ending for _ in targets)  # the video ends before these times

@@ -29,6 +29,10 @@ MAX_SPREAD = 0.8
 PERCENT_SPREAD = 0.3
 # Recent run times are read from the journal at most this often per provider and model.
 REFRESH_SECONDS = 60.0
+# The pause at the expected end and the longest before it, as fractions of the provider's
+# recommended interval: the lag after an end is about half the pause around it.
+NEAR = 1 / 3
+FAR_BEFORE = 2.0
 MAD_TO_SIGMA = 1.4826  # median absolute deviation -> standard deviation, for a normal spread
 
 
@@ -55,13 +59,14 @@ class Expectation:
             return None
         return cls(elapsed * 100 / percent, PERCENT_SPREAD)
 
-    def pause_at(self, elapsed: float, near: float, far: float) -> float:
-        """The pause before the next poll, `elapsed` seconds after the submit: `near` at the
-        expected end, growing away from it, at most `far` before it (the provider's own
-        interval once past it: a late job is polled as often as ever)."""
+    def pause_at(self, elapsed: float, interval: float) -> float:
+        """The pause before the next poll, `elapsed` seconds after the submit, for a provider
+        that recommends polling every `interval`: a third of it at the expected end, growing
+        away from it, up to twice it before the end and to `interval` after (a late job is
+        polled as often as ever)."""
         z = math.log(max(elapsed, 1.0) / self.median) / self.spread
-        longest = far if elapsed < self.median else near * 2
-        return min(longest, near * math.exp(z * z / 4))
+        longest = interval * FAR_BEFORE if elapsed < self.median else interval
+        return min(longest, interval * NEAR * math.exp(z * z / 4))
 
 
 class RunTimeSource(Protocol):

@@ -70,7 +70,7 @@ class PollSchedule:
         expectation = Expectation.from_percent(since_submit, percent) or self.expected
         if expectation is None:
             return min(self.maximum, previous * self.growth) if previous else self.first
-        return expectation.pause_at(since_submit, near=self.maximum / 2, far=self.maximum * 2)
+        return expectation.pause_at(since_submit, self.maximum)
 
 
 @dataclass

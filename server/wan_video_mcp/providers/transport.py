@@ -79,11 +79,11 @@ class ProviderTransport:
         return self._redactor.text(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
 
 
-# Hundreds of jobs polled every 5-30 s: connections must outlive the pause between two polls
-# (httpx's default keeps 20 for 5 s, so nearly every poll opened a new connection and TLS
-# session), and every connection the pool may open may also be kept. 40 s stays under the
-# 60 s idle limit common at load balancers, so a kept connection is rarely closed under us.
-POOL_LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=40.0)
+# Jobs polled every 5-30 s: a kept connection must outlive the pause between two polls
+# (httpx's default 5 s made a lone job's every poll a new connection and TLS session). 40 s
+# stays under the 60 s idle limit common at load balancers. Twenty kept connections carry
+# hundreds of polls a second; the pool checks each kept one on every request, so not more.
+POOL_LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=40.0)
 
 
 def build_http_client(timeout_seconds: float) -> httpx2.AsyncClient:

@@ -31,7 +31,7 @@ PERCENT_SPREAD = 0.3
 REFRESH_SECONDS = 60.0
 # The pause at the expected end and the longest before it, as fractions of the provider's
 # recommended interval: the lag after an end is about half the pause around it.
-NEAR = 1 / 3
+NEAR = 1 / 4
 FAR_BEFORE = 2.0
 MAD_TO_SIGMA = 1.4826  # median absolute deviation -> standard deviation, for a normal spread
 
@@ -61,7 +61,7 @@ class Expectation:
 
     def pause_at(self, elapsed: float, interval: float) -> float:
         """The pause before the next poll, `elapsed` seconds after the submit, for a provider
-        that recommends polling every `interval`: a third of it at the expected end, growing
+        that recommends polling every `interval`: a quarter of it at the expected end, growing
         away from it, up to twice it before the end and to `interval` after (a late job is
         polled as often as ever)."""
         z = math.log(max(elapsed, 1.0) / self.median) / self.spread

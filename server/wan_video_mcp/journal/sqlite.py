@@ -224,7 +224,8 @@ class SqliteJournal:
         await self._update(("handle", handle), {"provider_status": raw_status[:200]}, durable=False)
 
     async def record_download(self, handle: str, local_file: str | None, error: str | None) -> None:
-        await self._update(("handle", handle), download_values(local_file, error))
+        # Lost to a power cut, it costs one download again (the file's name is fixed per task).
+        await self._update(("handle", handle), download_values(local_file, error), durable=False)
 
     async def get(self, handle: str) -> JournalRecord | None:
         rows = await self._run(partial(_select, sql="SELECT * FROM tasks WHERE handle = ?", args=(handle,)))
@@ -330,7 +331,7 @@ def _lightly(fn: Callable[[sqlite3.Connection], T], db: sqlite3.Connection) -> T
     """`fn` with its commit not waiting for the disk (WAL, synchronous=NORMAL): a crash of this
     process loses nothing, a power cut may lose it. Claims, handles and unknown outcomes are
     never written so (money depends on them), and each of their commits makes every earlier
-    one durable too; a provider's status only saves a re-ask."""
+    one durable too; a provider's status or a download's outcome only saves a re-ask."""
     db.execute("PRAGMA synchronous=NORMAL")
     try:
         return fn(db)

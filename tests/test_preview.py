@@ -7,11 +7,14 @@ from __future__ import annotations
 import base64
 import io
 import itertools
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any, cast
 
+import anyio
+import anyio.to_thread
 import av
 import pytest
 from av.container import InputContainer
@@ -21,6 +24,8 @@ from PIL import Image, ImageChops, ImageStat
 from conftest import NAMED, R2V_ARGS, emulator_settings, text_of
 from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import RunningEmulator
+from wan_video_mcp.emulator.state import sample_video
+from wan_video_mcp.preview.previewer import BUSY_NOTE, Preview, Previewer
 
 pytestmark = pytest.mark.anyio
 
@@ -124,3 +129,24 @@ async def test_a_video_that_is_not_saved_is_still_looked_at(
     assert structured["local_file"] is None and structured["contact_sheet"] is None
     assert len(images_in(result)) == 1 and structured["video"]["width"] == 1280
     assert not (tmp_path / "videos").exists() or list((tmp_path / "videos").iterdir()) == [], "nothing kept"
+
+
+async def test_a_result_does_not_wait_long_for_a_busy_decoder(tmp_path: Path) -> None:
+    """Hundreds of videos finishing together must not hold each result for its turn: after a
+    short wait the result goes out without its sheet, and a later look makes one."""
+    stuck = tmp_path / "stuck.mp4"
+    os.mkfifo(stuck)  # reading it blocks until someone writes: it holds the only turn
+    video = tmp_path / "video.mp4"
+    video.write_bytes(sample_video())
+    previewer = Previewer(4, 1024, 120 * 1024, turns=1, turn_wait=0.3)
+    busy: list[Preview] = []
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(previewer.preview, stuck, {})
+        await anyio.sleep(0.3)
+        busy.append(await previewer.preview(video, {}))
+        await anyio.to_thread.run_sync(lambda: stuck.open("wb").close())  # the stuck read ends
+
+    later = await previewer.preview(video, {})
+
+    assert busy[0].sheet is None and busy[0].notes == [BUSY_NOTE]
+    assert later.sheet is not None and later.video is not None

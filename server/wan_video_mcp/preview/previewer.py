@@ -23,6 +23,13 @@ READ_SECONDS = 20.0
 # Decoding is CPU and memory (a decoded 1080P frame is 6 MB): many jobs finishing together
 # take turns instead of starting hundreds of decoders at once.
 PREVIEWS_AT_ONCE = 2
+# A result waits this long for a turn; then it goes out without its sheet (hundreds of videos
+# finishing together would otherwise hold each result a minute or more).
+TURN_SECONDS = 5.0
+BUSY_NOTE = (
+    "Many videos finished at once, so this result comes without its contact sheet; get_task on this "
+    "task shows one."
+)
 SHORT_SIDE = {"720P": 720, "1080P": 1080}
 
 
@@ -35,11 +42,19 @@ class Preview:
 
 
 class Previewer:
-    def __init__(self, frames: int, width: int, max_bytes: int) -> None:
+    def __init__(
+        self,
+        frames: int,
+        width: int,
+        max_bytes: int,
+        turns: int = PREVIEWS_AT_ONCE,
+        turn_wait: float = TURN_SECONDS,
+    ) -> None:
         self._frames = frames
         self._width = width
         self._max_bytes = max_bytes
-        self._decoders = anyio.CapacityLimiter(PREVIEWS_AT_ONCE)
+        self._decoders = anyio.CapacityLimiter(turns)
+        self._turn_wait = turn_wait
 
     async def preview(self, video: Path, request: dict[str, Any], keep: bool = True) -> Preview:
         """`keep`: save the sheet beside `video` (a saved video), or not (a temporary copy)."""
@@ -49,8 +64,16 @@ class Previewer:
     async def _preview(self, video: Path, request: dict[str, Any]) -> Preview:
         # One turn covers reading and the sheet: decoded frames (~3 MB each) never queue in
         # memory for a second turn (100 videos finishing together held 1.5 GB that way).
-        async with self._decoders:
+        turn = False
+        with anyio.move_on_after(self._turn_wait):
+            await self._decoders.acquire()
+            turn = True
+        if not turn:
+            return Preview(notes=[BUSY_NOTE])
+        try:
             return await self._preview_now(video, request)
+        finally:
+            self._decoders.release()
 
     async def _preview_now(self, video: Path, request: dict[str, Any]) -> Preview:
         sheet_path = video.with_suffix(".jpg")

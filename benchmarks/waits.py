@@ -21,6 +21,7 @@ client holding its final result (median and max).
     python3 benchmarks/waits.py --no-progress 300   # a client that sends no progress token
     python3 benchmarks/waits.py --no-sheets 1000    # contact sheets off (WAN_MCP_SHEET_FRAMES=0)
     python3 benchmarks/waits.py --warm-up 0 100     # a fresh journal: no run times to pace by
+    python3 benchmarks/waits.py --wait 300 100      # one call per job (a client with a long timeout)
 
 Job lengths vary like real ones (10 s queued, then 50 s x a log-normal factor of spread
 0.25, the same for every run), and a few warm-up jobs run first (not counted), so the
@@ -351,8 +352,13 @@ def main() -> None:
         "--no-sheets", action="store_true", help="contact sheets off (WAN_MCP_SHEET_FRAMES=0)"
     )
     parser.add_argument("--warm-up", type=int, default=5, help="jobs finished before the measured ones")
+    parser.add_argument(
+        "--wait", type=float, help="WAN_MCP_WAIT_SECONDS: one call covers a job when above ~90"
+    )
     args = parser.parse_args()
     extra = {"WAN_MCP_SHEET_FRAMES": "0"} if args.no_sheets else {}
+    if args.wait is not None:
+        extra["WAN_MCP_WAIT_SECONDS"] = str(args.wait)
     for count in args.counts:
 
         def announce(pid: int) -> None:

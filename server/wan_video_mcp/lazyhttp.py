@@ -32,8 +32,14 @@ class _LazyTransport(httpx2.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         if self._transport is None:
-            assert self._build is not None, "transport used after aclose()"
-            self._transport = self._build()  # no await in between: one pool per client
+            if self._build is None:
+                raise httpx2.ConnectError("the HTTP client was closed", request=request)
+            try:
+                self._transport = self._build()  # no await in between: one pool per client
+            except Exception as exc:
+                # A proxy or certificate set-up error (once raised at start): nothing was sent, so
+                # a submit must be recorded as not sent, never as an unknown outcome.
+                raise httpx2.ConnectError(f"HTTP client set-up failed: {exc}", request=request) from exc
         return await self._transport.handle_async_request(request)
 
     async def aclose(self) -> None:

@@ -310,3 +310,23 @@ def test_an_expectation_needs_a_few_finished_jobs() -> None:
     assert learned is not None and 59 < learned.median < 62 and learned.spread == 0.2
     spread = Expectation.from_history([30.0, 60.0, 120.0, 240.0, 480.0])
     assert spread is not None and spread.spread == 0.8
+
+
+async def test_a_stalled_percentage_does_not_speed_up_polling() -> None:
+    """A job stuck at 99 % is not "about to end" forever: once the percentage stops moving the
+    pauses grow to the provider's interval again."""
+    clock = FakeClock()
+    stuck = TaskSnapshot(state=TaskState.RUNNING, raw_status="RUNNING", progress_percent=99.0)
+    poll, calls = scripted(clock, [stuck])
+
+    await run(clock, poll, budget=300)
+
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
+    assert len(calls) < 30 and max(gaps[-5:]) == 15.0
+
+
+def test_run_times_from_jobs_collected_late_are_ignored_and_pauses_stay_finite() -> None:
+    collected_next_day = Expectation.from_history([86400.0, 86000.0, 87000.0, 86500.0])
+    assert collected_next_day is None
+    far = Expectation(median=1500.0, spread=0.2)
+    assert far.pause_at(2.0, 15.0) == pytest.approx(30.0) and far.pause_at(10**7, 15.0) == 15.0

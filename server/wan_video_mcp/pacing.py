@@ -27,6 +27,8 @@ MIN_SPREAD = 0.2
 MAX_SPREAD = 0.8
 # A percentage extrapolated to the end is a rough guess.
 PERCENT_SPREAD = 0.3
+# Longer "run times" are jobs collected late, not run times (jobs take 1-10 minutes).
+LONGEST_RUN_SECONDS = 1800.0
 # Recent run times are read from the journal at most this often per provider and model.
 REFRESH_SECONDS = 60.0
 # The pause at the expected end and the longest before it, as fractions of the provider's
@@ -46,7 +48,9 @@ class Expectation:
 
     @classmethod
     def from_history(cls, run_times: Sequence[float]) -> Expectation | None:
-        logs = [math.log(seconds) for seconds in run_times if seconds > 0]
+        # A job collected long after it ended (wait_seconds=0, get_task the next day) says
+        # nothing about run times: its recorded end is when it was seen.
+        logs = [math.log(seconds) for seconds in run_times if 0 < seconds <= LONGEST_RUN_SECONDS]
         if len(logs) < MIN_SAMPLES:
             return None
         centre = statistics.median(logs)
@@ -66,7 +70,8 @@ class Expectation:
         polled as often as ever)."""
         z = math.log(max(elapsed, 1.0) / self.median) / self.spread
         longest = interval * FAR_BEFORE if elapsed < self.median else interval
-        return min(longest, interval * NEAR * math.exp(z * z / 4))
+        growth = min(z * z / 4, math.log(FAR_BEFORE / NEAR))  # past that the cap applies anyway
+        return min(longest, interval * NEAR * math.exp(growth))
 
 
 class RunTimeSource(Protocol):

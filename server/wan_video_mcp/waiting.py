@@ -147,6 +147,7 @@ async def wait_for_task(
     """
     outcome = WaitOutcome(snapshot=None)
     began = clock.now() - schedule.already  # the submit, on `clock`
+    paced_by: float | None = None  # the provider percentage the last pause was paced by
     delay = 0.0 if poll_now else schedule.first
     while True:
         remaining = deadline.at - clock.now()
@@ -158,7 +159,10 @@ async def wait_for_task(
         if outcome.finished or clock.now() >= deadline.at:
             return outcome
         percent = outcome.snapshot.progress_percent if outcome.snapshot else None
-        delay = schedule.after(delay, clock.now() - began, percent)
+        # Only a percentage that moved says when the end comes: a stalled job is not paced by it.
+        fresh = percent if percent != paced_by else None
+        paced_by = percent
+        delay = schedule.after(delay, clock.now() - began, fresh)
         if retry_after is not None:
             if retry_after > deadline.at - clock.now():
                 return outcome  # the provider asks us to wait past the budget

@@ -73,3 +73,18 @@ async def test_old_finished_tasks_leave_the_journal_after_a_start(
 def test_a_retention_shorter_than_a_month_is_refused() -> None:
     with pytest.raises(ValidationError, match="WAN_MCP_JOURNAL_RETENTION_DAYS must be 0"):
         Settings.model_validate({"journal_retention_days": 7})
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"journal_retention_days": float("inf")}, "journal_retention_days"),
+        (
+            {"journal_retention_days": 40, "dedupe_window_seconds": 50 * 86400},
+            "WAN_MCP_DEDUPE_WINDOW_SECONDS",
+        ),
+    ],
+)
+def test_a_retention_that_cannot_hold_is_refused(values: dict[str, float], named: str) -> None:
+    with pytest.raises(ValidationError, match=named):
+        Settings.model_validate(values)

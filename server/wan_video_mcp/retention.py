@@ -32,9 +32,8 @@ async def keep_journal_tidy(journal: Journal, retention_days: float) -> None:
 
 async def prune_once(journal: Journal, retention_days: float) -> int:
     """One pass; a failure is logged and retried on the next pass, never raised."""
-    before = utc_now() - timedelta(days=retention_days)
     try:
-        deleted = await journal.prune(before)
+        deleted = await journal.prune(utc_now() - timedelta(days=retention_days))
     except Exception as exc:  # tidying must never stop the server
         log.warning("Journal retention pass failed (retried in %.0f h): %s", PRUNE_EVERY_SECONDS / 3600, exc)
         return 0

@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from wan_video_mcp.redaction import Redactor
@@ -117,7 +117,9 @@ class Settings(BaseSettings):
     submits_per_minute: int | None = Field(None, ge=1, validation_alias=_env("WAN_MCP_SUBMITS_PER_MINUTE"))
     # Finished tasks without a saved video are deleted from the journal this many days after
     # their last change (0: never). At least a month: budgets and the spending report read back.
-    journal_retention_days: float = Field(90.0, ge=0, validation_alias=_env("WAN_MCP_JOURNAL_RETENTION_DAYS"))
+    journal_retention_days: float = Field(
+        90.0, ge=0, le=36500, allow_inf_nan=False, validation_alias=_env("WAN_MCP_JOURNAL_RETENTION_DAYS")
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("WAN_MCP_LOG_LEVEL")
     )
@@ -191,6 +193,17 @@ class Settings(BaseSettings):
                 f"{MIN_RETENTION_DAYS}: the monthly budget and the spending report read a month back"
             )
         return value
+
+    @model_validator(mode="after")
+    def _retention_outlives_dedupe(self) -> Self:
+        # A task deleted while identical calls would still be handed it would be paid for again.
+        days = self.journal_retention_days
+        if days and self.dedupe_window_seconds > days * 86400:
+            raise ValueError(
+                "WAN_MCP_DEDUPE_WINDOW_SECONDS is longer than WAN_MCP_JOURNAL_RETENTION_DAYS keeps tasks; "
+                "shorten the window or keep tasks longer"
+            )
+        return self
 
     @field_validator("provider", mode="before")
     @classmethod

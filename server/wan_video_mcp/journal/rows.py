@@ -32,9 +32,10 @@ def _moment(value: datetime | str) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-# What retention may delete once old: tasks that will not change any more (an unknown submit
-# included: nothing resolves it but the user). Tasks with a saved video are always kept.
-PRUNABLE_STATES = ("succeeded", "failed", "canceled", "expired", "rejected", "submit_unknown")
+# What retention may delete once old: tasks that will not change any more. Never an unknown
+# submit (the only record of a job that may be billed, and what stops paying for it twice)
+# nor a task with a saved video.
+PRUNABLE_STATES = ("succeeded", "failed", "canceled", "expired", "rejected")
 PRUNABLE = ", ".join(f"'{state}'" for state in PRUNABLE_STATES)
 PRUNE_TASKS = f"DELETE FROM tasks WHERE state IN ({PRUNABLE}) AND local_file IS NULL AND updated_at < "  # noqa: S608  (constants)
 # An upload record is only useful while the provider's copy lives.

@@ -271,7 +271,7 @@ class SqliteJournal:
     async def prune(self, before: datetime) -> int:
         deleted = await self._run(partial(_prune, before=before.isoformat()))
         # Each step is its own turn on the connection: requests interleave with the vacuum.
-        while await self._run(_vacuum_step):
+        while await self._run(_vacuum_step, durable=False):
             pass
         return deleted
 
@@ -355,7 +355,8 @@ def _vacuum_step(db: sqlite3.Connection) -> bool:
         db.execute("PRAGMA auto_vacuum=INCREMENTAL")
         db.execute("VACUUM")
         return False
-    db.execute(f"PRAGMA incremental_vacuum({VACUUM_STEP_PAGES})")
+    # execute() would free one page: the pragma frees a page per result row it steps through.
+    db.executescript(f"PRAGMA incremental_vacuum({VACUUM_STEP_PAGES});")
     return bool(db.execute("PRAGMA freelist_count").fetchone()[0])
 
 

@@ -62,6 +62,11 @@ class Previewer:
         return preview if keep else Preview(preview.video, preview.sheet, None, preview.notes)
 
     async def _preview(self, video: Path, request: dict[str, Any]) -> Preview:
+        sheet_path = video.with_suffix(".jpg")
+        cached = self._frames > 0 and await anyio.Path(sheet_path).exists()
+        wanted = 0 if cached or not self._frames else self._frames
+        if not wanted:  # the header alone: nothing decoded, no turn needed
+            return await self._preview_now(video, request, sheet_path, cached)
         # One turn covers reading and the sheet: decoded frames (~3 MB each) never queue in
         # memory for a second turn (100 videos finishing together held 1.5 GB that way).
         turn = False
@@ -71,13 +76,13 @@ class Previewer:
         if not turn:
             return Preview(notes=[BUSY_NOTE])
         try:
-            return await self._preview_now(video, request)
+            return await self._preview_now(video, request, sheet_path, cached)
         finally:
             self._decoders.release()
 
-    async def _preview_now(self, video: Path, request: dict[str, Any]) -> Preview:
-        sheet_path = video.with_suffix(".jpg")
-        cached = self._frames > 0 and await anyio.Path(sheet_path).exists()
+    async def _preview_now(
+        self, video: Path, request: dict[str, Any], sheet_path: Path, cached: bool
+    ) -> Preview:
         wanted = 0 if cached or not self._frames else self._frames
         reading = await self._read_within(video, wanted)
         if reading is None:

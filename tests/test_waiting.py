@@ -11,7 +11,7 @@ import anyio.lowlevel
 import pytest
 
 from wan_video_mcp.errors import ProviderAuthError, ProviderRateLimited, ProviderUnavailable
-from wan_video_mcp.pacing import Expectation
+from wan_video_mcp.pacing import Expectation, TypicalRunTimes
 from wan_video_mcp.tasks import TaskHandle, TaskSnapshot, TaskState, utc_now
 from wan_video_mcp.waiting import Deadline, PollSchedule, ProgressReporter, wait_for_task
 
@@ -330,3 +330,23 @@ def test_run_times_from_jobs_collected_late_are_ignored_and_pauses_stay_finite()
     assert collected_next_day is None
     far = Expectation(median=1500.0, spread=0.2)
     assert far.pause_at(2.0, 15.0) == pytest.approx(30.0) and far.pause_at(10**7, 15.0) == 15.0
+
+
+async def test_waits_starting_together_read_recent_run_times_once() -> None:
+    class CountingJournal:
+        reads = 0
+
+        async def run_times(self, provider: str, model: str, limit: int) -> list[float]:
+            self.reads += 1
+            await anyio.sleep(0.01)  # a query in flight while the others arrive
+            return [60.0, 61.0, 59.0]
+
+    journal = CountingJournal()
+    typical = TypicalRunTimes(journal)
+    async with anyio.create_task_group() as tg:
+        for _ in range(50):
+            tg.start_soon(typical.expectation, "dashscope", "wan2.7-r2v")
+
+    assert journal.reads == 1
+    learned = await typical.expectation("dashscope", "wan2.7-r2v")
+    assert learned is not None and journal.reads == 1 and 59 <= learned.median <= 61

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from wan_video_mcp.locks import KeyedLocks
+
 # Fewer finished jobs than this say too little about the next one.
 MIN_SAMPLES = 3
 SAMPLES = 20
@@ -84,13 +86,15 @@ class TypicalRunTimes:
 
     def __init__(self, source: RunTimeSource) -> None:
         self._source = source
-        self._known: dict[tuple[str, str], tuple[float, Expectation | None]] = {}
+        self._known: dict[str, tuple[float, Expectation | None]] = {}
+        self._reading = KeyedLocks()  # waits starting together share one read
 
     async def expectation(self, provider: str, model: str) -> Expectation | None:
-        key = (provider, model)
-        known = self._known.get(key)
-        if known is not None and time.monotonic() - known[0] < REFRESH_SECONDS:
-            return known[1]
-        expectation = Expectation.from_history(await self._source.run_times(provider, model, SAMPLES))
-        self._known[key] = (time.monotonic(), expectation)
-        return expectation
+        key = f"{provider}/{model}"
+        async with self._reading.hold(key):
+            known = self._known.get(key)
+            if known is not None and time.monotonic() - known[0] < REFRESH_SECONDS:
+                return known[1]
+            expectation = Expectation.from_history(await self._source.run_times(provider, model, SAMPLES))
+            self._known[key] = (time.monotonic(), expectation)
+            return expectation

@@ -64,8 +64,7 @@ class Previewer:
     async def _preview(self, video: Path, request: dict[str, Any]) -> Preview:
         sheet_path = video.with_suffix(".jpg")
         cached = self._frames > 0 and await anyio.Path(sheet_path).exists()
-        wanted = 0 if cached or not self._frames else self._frames
-        if not wanted:  # the header alone: nothing decoded, no turn needed
+        if cached or not self._frames:  # the header alone: nothing decoded, no turn needed
             return await self._preview_now(video, request, sheet_path, cached)
         # One turn covers reading and the sheet: decoded frames (~3 MB each) never queue in
         # memory for a second turn (100 videos finishing together held 1.5 GB that way).

@@ -11,6 +11,7 @@ from urllib.parse import quote, unquote, urlparse
 
 import anyio
 from mcp.server.context import ServerRequestContext
+from mcp.server.extension import Extension
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
@@ -56,6 +57,7 @@ from wan_video_mcp.retention import keep_journal_tidy
 from wan_video_mcp.service import VideoService
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.staging import Stager
+from wan_video_mcp.tasking import TasksExtension, legacy_tasks
 from wan_video_mcp.tasktools import task_tools
 from wan_video_mcp.toolkit import define_tool
 
@@ -197,11 +199,17 @@ def build_server(settings: Settings) -> WanServer:
         tools=tools,
         lifespan=lifespan,
         log_level=settings.log_level,
-        extensions=[player_extension(settings, registry.base_urls())] if settings.player else None,
+        extensions=_extensions(settings, registry, redactor),
+        middleware=[legacy_tasks(redactor)],
     )
     _add_resources(server)
     add_prompts(server)
     return server
+
+
+def _extensions(settings: Settings, registry: ProviderRegistry, redactor: Redactor) -> list[Extension]:
+    player = [player_extension(settings, registry.base_urls())] if settings.player else []
+    return [*player, TasksExtension(redactor)]
 
 
 def _generating_tool(

@@ -4,11 +4,15 @@ and the service."""
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mcp.server.apps import client_supports_apps
+from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 
@@ -26,6 +30,27 @@ UNSAVED_FETCH_SECONDS = 30.0
 
 
 @dataclass
+class TaskStart:
+    """A tool call that starts an MCP task (tasking/): it submits or looks up without waiting,
+    and leaves its result here for the task to be made from."""
+
+    result: TaskResult | None = None
+
+
+_STARTING: ContextVar[TaskStart | None] = ContextVar("wan_task_start", default=None)
+
+
+@contextmanager
+def starting_task() -> Generator[TaskStart]:
+    slot = TaskStart()
+    token = _STARTING.set(slot)
+    try:
+        yield slot
+    finally:
+        _STARTING.reset(token)
+
+
+@dataclass
 class Runtime:
     """What lives as long as the server: its settings and its service."""
 
@@ -38,24 +63,33 @@ class Runtime:
 class Call:
     runtime: Runtime
     caller: Caller
-    progress: ProgressSink
+    progress: ProgressSink | None
 
     @classmethod
     def of(cls, ctx: Context[Any, Any]) -> Call:
-        request = ctx.request_context
+        return cls.of_request(ctx.request_context, _progress_sink(ctx))
+
+    @classmethod
+    def of_request(
+        cls, request: ServerRequestContext[Any, Any], progress: ProgressSink | None = None
+    ) -> Call:
         params = request.session.client_params
         name = params.client_info.name if params is not None else None
-        caller = caller_from(name, request.meta, client_supports_apps(ctx), request.request)
-        return cls(request.lifespan_context, caller, _progress_sink(ctx))
+        caller = caller_from(name, request.meta, client_supports_apps(request), request.request)
+        return cls(request.lifespan_context, caller, progress)
 
     @property
     def service(self) -> VideoService:
         return self.runtime.service
 
     def wait_seconds(self, asked: float | None) -> float:
+        if _STARTING.get() is not None:
+            return 0.0  # the task is the wait
         return self.caller.wait_seconds(asked, self.runtime.settings.wait_seconds)
 
     async def present(self, result: TaskResult, wait_seconds: float, lookup: bool = False) -> CallToolResult:
+        if (start := _STARTING.get()) is not None:
+            start.result = result
         size = await self.service.saver.size_of_saved(result.local_file) if result.local_file else None
         linkable = size is not None and size <= self.runtime.settings.max_resource_bytes
         result = self.service.spending.priced(result)

@@ -77,6 +77,7 @@ def task_result(record: JournalRecord, facts: LiveFacts) -> TaskResult:
         uploads=[UploadedInput.model_validate(upload) for upload in record.uploads],
         cost=Cost.model_validate(record.cost) if record.cost else None,
         notes=notes,
+        journal_row=record.id or None,
     )
 
 
@@ -114,12 +115,16 @@ def render(result: TaskResult, view: View) -> CallToolResult:
         content.append(_file_link(Path(result.local_file)))
     if view.link_file and result.contact_sheet:
         content.append(_sheet_link(Path(result.contact_sheet)))
-    is_error = not view.lookup and (
-        result.status in ("failed", "submit_unknown")
-        or (result.status == "expired" and not result.local_file)
-    )
+    is_error = not view.lookup and is_failure(result)
     return CallToolResult(
         content=content, structured_content=result.model_dump(mode="json"), is_error=is_error
+    )
+
+
+def is_failure(result: TaskResult) -> bool:
+    """No video came or will come (a generating tool's result is then an error)."""
+    return result.status in ("failed", "submit_unknown") or (
+        result.status == "expired" and not result.local_file
     )
 
 
@@ -127,7 +132,7 @@ def summary(result: TaskResult, view: View) -> str:
     """Everything the model needs, as text: many clients show it nothing else."""
     # cancel_task's answer leads with what the cancel did, then the task as it now stands.
     lines = [result.cancel.message] if result.cancel is not None else []
-    lines.append(_headline(result))
+    lines.append(headline(result))
     if result.dry_run is not None:
         lines.append(f"Request: {json.dumps(result.dry_run.request, ensure_ascii=False)}")
     if result.cost is not None:
@@ -206,7 +211,8 @@ def _in_about(seconds: float) -> str:
     return f"in about {round(seconds / 60)} minutes"
 
 
-def _headline(result: TaskResult) -> str:
+def headline(result: TaskResult) -> str:
+    """The result in one sentence: who, what state, what it means."""
     who = f"{result.task_id} ({result.model} via {result.provider})"
     elapsed = f"{result.elapsed_seconds:.0f}s" if result.elapsed_seconds is not None else "?"
     match result.status:

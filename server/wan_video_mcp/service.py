@@ -108,6 +108,10 @@ class VideoService:
         viewer = self.viewer(caller)
         return viewer is None or record.caller == viewer
 
+    def saving(self, task_id: str) -> bool:
+        """Whether this process is still saving the task's video."""
+        return task_id in self._downloads
+
     async def may_read_file(self, local_file: str, caller: str | None) -> bool:
         """Whether `caller` may read a saved video or contact sheet: one of their tasks' files.
         (Names derive from task ids; knowing another caller's id must not open its video.)"""

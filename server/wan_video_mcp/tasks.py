@@ -9,6 +9,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from wan_video_mcp.costs.model import Cost
 from wan_video_mcp.errors import InvalidRequest
@@ -214,6 +215,9 @@ class TaskResult(BaseModel):
         default=None, description="Set only by cancel_task: what the cancel did."
     )
     notes: list[str] = Field(default_factory=list, description="Things worth telling the user.")
+    # The journal row behind the result: the only name of a task whose submit outcome is unknown
+    # (it has no handle). Not part of structuredContent.
+    journal_row: SkipJsonSchema[int | None] = Field(default=None, exclude=True, repr=False)
 
 
 def typical_remaining(model: str, elapsed: float, percent: float | None) -> float:

@@ -53,7 +53,7 @@ def define_tool(
         except WanError as exc:
             # Expected failures become an isError result whose text says what to do next.
             result = CallToolResult(content=[TextContent(type="text", text=exc.message)], is_error=True)
-        return _redacted(result, redactor)
+        return redacted(result, redactor)
 
     run.__name__ = name
     return Tool(
@@ -74,7 +74,7 @@ def define_tool(
     )
 
 
-def _redacted(result: CallToolResult, redactor: Redactor) -> CallToolResult:
+def redacted(result: CallToolResult, redactor: Redactor) -> CallToolResult:
     """The last gate before the caller: no key leaves in any text or structured field."""
     data = redactor.deep(result.model_dump(mode="json", by_alias=True, exclude_none=True))
     return CallToolResult.model_validate(data)

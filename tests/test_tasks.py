@@ -5,6 +5,7 @@ nothing new. The TypeScript SDK's own tasks client is in test_tasks_typescript.p
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,16 @@ import anyio
 import jsonschema
 import pytest
 
-from conftest import EDIT_ARGS, R2V_ARGS, emulator_env
+from conftest import EDIT_ARGS, FAST_SCRIPT, R2V_ARGS, emulator_env
 from rawmcp import TASKS, RawPeer, modern_meta, raw_stdio_server
-from wan_video_mcp.emulator import Fault, RunningEmulator, TaskScript
+from wan_video_mcp.emulator import (
+    EmulatorOptions,
+    EmulatorState,
+    Fault,
+    RunningEmulator,
+    TaskScript,
+    serve_emulator,
+)
 
 HANDLE = re.compile(r"^dashscope:[0-9a-f-]{36}$")
 WAITING = TaskScript(queue_seconds=60, run_seconds=5)
@@ -244,3 +252,40 @@ async def test_clients_before_2025_11_25_see_no_tasks(emulator: RunningEmulator,
         "a task field is ignored, as before"
     )
     assert get["error"]["code"] == -32601
+
+
+async def test_no_key_leaves_in_a_task_status_result_or_error(tmp_path: Path) -> None:
+    state = EmulatorState(EmulatorOptions(echo_key="plain"))
+    state.default_script = FAST_SCRIPT
+    key = state.keys["dashscope"]
+    state.inject("dashscope", "submit", Fault("invalid", message=f"API key {key} lacks access"))
+    state.inject("dashscope", "cancel", Fault("invalid", message=f"key {key} may not cancel"))
+    log = tmp_path / "server.log"
+    async with (
+        serve_emulator(state) as emulator,
+        raw_stdio_server(emulator_env(emulator, tmp_path), log) as peer,
+    ):
+        await peer.initialize("2025-11-25")
+        refused = await peer.request(
+            "tools/call", {"name": "generate_reference_video", "arguments": R2V_ARGS, "task": {}}
+        )
+        state.script_next(TaskScript(queue_seconds=0.05, run_seconds=0.1, outcome="failed"))
+        failed = await peer.request(
+            "tools/call",
+            {"name": "generate_reference_video", "arguments": {**R2V_ARGS, "seed": 1}, "task": {}},
+        )
+        failed_id = failed["result"]["task"]["taskId"]
+        outputs = [refused, failed, await peer.request("tasks/result", {"taskId": failed_id})]
+        outputs.append(await peer.request("tasks/get", {"taskId": failed_id}))
+        state.script_next(WAITING)
+        queued = await peer.request(
+            "tools/call",
+            {"name": "generate_reference_video", "arguments": {**R2V_ARGS, "seed": 2}, "task": {}},
+        )
+        outputs.append(await peer.request("tasks/cancel", {"taskId": queued["result"]["task"]["taskId"]}))
+
+    text = json.dumps(outputs)
+    assert key not in text and "[redacted]" in text
+    assert (
+        "lacks access" in refused["error"]["message"] and "may not cancel" in outputs[-1]["error"]["message"]
+    )

@@ -63,6 +63,7 @@ class TaskJobs:
         result = await self._current(task_id, wait)
         while not self._settled(task_id, result):
             result = await self._current(task_id, wait)
+        await self.task(task_id, result)  # an id nobody knows is not found, not an expired task
         return await self.present(result)
 
     async def present(self, result: TaskResult) -> CallToolResult:
@@ -82,11 +83,12 @@ class TaskJobs:
         try:
             result = await Canceller(self._service, self._service.transport).cancel(task_id, self._principal)
         except WanError as exc:
-            raise protocol_error(exc) from None
+            raise _protocol_error(exc, self._redactor) from None
         assert result.cancel is not None
         if result.cancel.outcome in ("canceled", "unknown"):
             return result
-        raise MCPError(INVALID_PARAMS, f"Cannot cancel task: {result.cancel.message}")
+        # The provider's own words are in the message: no key leaves in them either.
+        raise MCPError(INVALID_PARAMS, self._redactor.text(f"Cannot cancel task: {result.cancel.message}"))
 
     async def page(self, cursor: str | None) -> tuple[list[McpTask], str | None]:
         """One page of the caller's tasks, newest first, as last seen (no provider query)."""
@@ -110,7 +112,7 @@ class TaskJobs:
         try:
             return await self._service.get_task(task_id, wait, None, self._principal)
         except WanError as exc:
-            raise protocol_error(exc) from None
+            raise _protocol_error(exc, self._redactor) from None
 
     async def _unknown_submit(self, task_id: str) -> JournalRecord:
         row = task_id.removeprefix(UNKNOWN_PREFIX)
@@ -163,9 +165,10 @@ class TaskJobs:
         return headline(result)
 
 
-def protocol_error(exc: WanError) -> MCPError:
-    """A tool's refusal as a JSON-RPC error (tasks/* have no isError results)."""
-    return MCPError(INTERNAL_ERROR if isinstance(exc, ProviderError) else INVALID_PARAMS, exc.message)
+def _protocol_error(exc: WanError, redactor: Redactor) -> MCPError:
+    """A refusal as a JSON-RPC error (tasks/* answers have no isError)."""
+    code = INTERNAL_ERROR if isinstance(exc, ProviderError) else INVALID_PARAMS
+    return MCPError(code, redactor.text(exc.message))
 
 
 def _not_found(task_id: str) -> MCPError:

@@ -121,7 +121,8 @@ async def test_modern_tasks_cancel_unknown_ids_and_methods_of_the_other_generati
     assert cancelled["result"]["resultType"] == "complete", "an acknowledgement"
     assert after["status"] == "cancelled" and "canceled at the provider" in after["statusMessage"]
     assert emulator.state.count(call="cancel") == 1
-    assert again["error"]["code"] == -32602 and "already" in again["error"]["message"]
+    assert again["result"]["resultType"] == "complete", "cancelling is cooperative: always acknowledged"
+    assert emulator.state.count(call="cancel") == 1, "a finished task is not cancelled again"
     assert unknown["error"]["code"] == -32602 and "Task not found" in unknown["error"]["message"]
     assert garbage["error"]["code"] == -32602
     assert [answer["error"]["code"] for answer in legacy_only] == [-32601, -32601]
@@ -142,7 +143,8 @@ async def test_a_provider_that_cannot_cancel_is_said_plainly(
         refused = await call(peer, "tasks/cancel", {"taskId": created["result"]["taskId"]})
         still = (await call(peer, "tasks/get", {"taskId": created["result"]["taskId"]}))["result"]
 
-    message = refused["error"]["message"]
+    assert refused["result"]["resultType"] == "complete", "acknowledged ..."
+    message = still["statusMessage"]  # ... and the task says what became of it
     assert "APIYI cannot cancel" in message and "keeps running" in message
     assert still["status"] == "working" and emulator.state.count(call="cancel") == 0
 
@@ -157,9 +159,10 @@ async def test_an_unknown_submit_outcome_is_a_task_that_says_so(
         got = (await call(peer, "tasks/get", {"taskId": task["taskId"]}))["result"]
         again = await call(peer, "tools/call", {"name": "generate_reference_video", "arguments": R2V_ARGS})
 
-    assert task["resultType"] == "task" and task["taskId"].startswith("submit-unknown:")
-    assert task["status"] == "completed", "2026-07-28: a tool error is a completed task with an error result"
+    assert task["resultType"] == "task" and re.match(r"^submit-unknown:\d+\.[0-9a-f]{20}$", task["taskId"])
+    assert task["status"] == "working", "a task begins working; its first tasks/get has the outcome"
     assert "unknown whether a wan2.7-r2v job was created" in task["statusMessage"]
+    assert got["status"] == "completed", "2026-07-28: a tool error is a completed task with an error result"
     assert got["result"]["isError"] and got["result"]["structuredContent"]["status"] == "submit_unknown"
     assert again["result"]["taskId"] == task["taskId"], "the same unknown outcome, never a second submit"
     assert emulator.state.count(call="submit") == 1
@@ -289,3 +292,81 @@ async def test_no_key_leaves_in_a_task_status_result_or_error(tmp_path: Path) ->
     assert (
         "lacks access" in refused["error"]["message"] and "may not cancel" in outputs[-1]["error"]["message"]
     )
+
+
+async def test_modern_tasks_methods_need_the_extension_declared(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    async with raw_stdio_server(emulator_env(emulator, tmp_path), tmp_path / "server.log") as peer:
+        created = await call(peer, "tools/call", {"name": "generate_reference_video", "arguments": R2V_ARGS})
+        undeclared = await call(peer, "tasks/get", {"taskId": created["result"]["taskId"]}, tasks=False)
+
+    assert undeclared["error"]["code"] == -32021 and TASKS in undeclared["error"]["message"]
+
+
+async def test_2025_cancel_dry_run_and_refusal(emulator: RunningEmulator, tmp_path: Path) -> None:
+    emulator.state.script_next(WAITING)
+    async with raw_stdio_server(emulator_env(emulator, tmp_path), tmp_path / "server.log") as peer:
+        await peer.initialize("2025-11-25")
+
+        async def task_call(arguments: dict[str, Any]) -> dict[str, Any]:
+            return await peer.request(
+                "tools/call", {"name": "generate_reference_video", "arguments": arguments, "task": {}}
+            )
+
+        queued = (await task_call(R2V_ARGS))["result"]["task"]["taskId"]
+        cancelled = await peer.request("tasks/cancel", {"taskId": queued})
+        emulator.state.script_next(WAITING)
+        at_apiyi = (await task_call({**R2V_ARGS, "provider": "apiyi"}))["result"]["task"]["taskId"]
+        cannot = await peer.request("tasks/cancel", {"taskId": at_apiyi})
+        dry = (await task_call({**R2V_ARGS, "seed": 3, "dry_run": True}))["result"]["task"]
+        dry_got = (await peer.request("tasks/get", {"taskId": dry["taskId"]}))["result"]
+        dry_result = (await peer.request("tasks/result", {"taskId": dry["taskId"]}))["result"]
+        refused = await task_call({"prompt": "no references"})
+
+    assert cancelled["result"]["status"] == "cancelled" and cancelled["result"]["taskId"] == queued
+    assert cannot["error"]["code"] == -32602
+    assert (
+        "APIYI cannot cancel" in cannot["error"]["message"] and "keeps running" in cannot["error"]["message"]
+    )
+    assert dry_got["status"] == "completed", "a dry run is answered at once, as a completed task"
+    assert dry_result["structuredContent"]["status"] == "dry_run" and dry_result["structuredContent"]["cost"]
+    assert refused["error"]["code"] == -32602 and "No task was started" in refused["error"]["message"]
+    assert emulator.state.count(call="submit") == 2 and emulator.state.count(call="cancel") == 1
+
+
+async def test_tasks_result_waits_at_the_providers_pace_whatever_the_callers_budget(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    emulator.state.script_next(TaskScript(queue_seconds=0.5, run_seconds=1.5))
+    env = emulator_env(emulator, tmp_path, WAN_MCP_WAIT_SECONDS="0", WAN_MCP_POLL_MAX_SECONDS="0.5")
+    async with raw_stdio_server(env, tmp_path / "server.log") as peer:
+        await peer.initialize("2025-11-25")
+        created = await peer.request(
+            "tools/call", {"name": "generate_reference_video", "arguments": R2V_ARGS, "task": {}}
+        )
+        result = await peer.request("tasks/result", {"taskId": created["result"]["task"]["taskId"]})
+
+    assert result["result"]["structuredContent"]["status"] == "succeeded"
+    assert emulator.state.count(call="poll") <= 12, "about one status query per interval, not a tight loop"
+
+
+async def test_what_the_starting_call_said_stays_in_the_tasks_result(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    arguments = {**R2V_ARGS, "ratio": "16:9", "first_frame_image": "https://example.com/first.png"}
+    async with raw_stdio_server(emulator_env(emulator, tmp_path), tmp_path / "server.log") as peer:
+        await peer.initialize("2025-11-25")
+        created = await peer.request(
+            "tools/call", {"name": "generate_reference_video", "arguments": arguments, "task": {}}
+        )
+        task_id = created["result"]["task"]["taskId"]
+        plain = await peer.request("tools/call", {"name": "generate_reference_video", "arguments": arguments})
+        result = (await peer.request("tasks/result", {"taskId": task_id}))["result"]
+
+    notes = plain["result"]["structuredContent"]["notes"]
+    assert any("ratio" in note for note in notes), "the plain call notes the ignored ratio"
+    assert [note for note in result["structuredContent"]["notes"] if "ratio" in note] == [
+        note for note in notes if "ratio" in note
+    ]
+    assert result["structuredContent"]["reused"] is False and plain["result"]["structuredContent"]["reused"]

@@ -57,7 +57,7 @@ from wan_video_mcp.retention import keep_journal_tidy
 from wan_video_mcp.service import VideoService
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.staging import Stager
-from wan_video_mcp.tasking import TasksExtension, legacy_tasks
+from wan_video_mcp.tasking import TaskMemory, TasksExtension, legacy_tasks
 from wan_video_mcp.tasktools import task_tools
 from wan_video_mcp.toolkit import define_tool
 
@@ -191,6 +191,7 @@ def build_server(settings: Settings) -> WanServer:
         *task_tools(redactor, meta),
     ]
     quiet_http_logs(settings.log_level)
+    memory = TaskMemory()  # what this process knows about the MCP tasks it started
     server = WanServer(
         "wan-video-mcp",
         title="Wan video (r2v, videoedit, VACE)",
@@ -199,17 +200,19 @@ def build_server(settings: Settings) -> WanServer:
         tools=tools,
         lifespan=lifespan,
         log_level=settings.log_level,
-        extensions=_extensions(settings, registry, redactor),
-        middleware=[legacy_tasks(redactor)],
+        extensions=_extensions(settings, registry, redactor, memory),
+        middleware=[legacy_tasks(redactor, memory)],
     )
     _add_resources(server)
     add_prompts(server)
     return server
 
 
-def _extensions(settings: Settings, registry: ProviderRegistry, redactor: Redactor) -> list[Extension]:
+def _extensions(
+    settings: Settings, registry: ProviderRegistry, redactor: Redactor, memory: TaskMemory
+) -> list[Extension]:
     player = [player_extension(settings, registry.base_urls())] if settings.player else []
-    return [*player, TasksExtension(redactor)]
+    return [*player, TasksExtension(redactor, memory)]
 
 
 def _generating_tool(

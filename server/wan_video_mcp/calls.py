@@ -37,6 +37,8 @@ class TaskStart:
     result: TaskResult | None = None
 
 
+# Set for the one request that starts a task. Work spawned during it inherits the context: only
+# `Call.wait_seconds` and `Call.present` read it, and background work (saving a video) uses neither.
 _STARTING: ContextVar[TaskStart | None] = ContextVar("wan_task_start", default=None)
 
 
@@ -90,6 +92,9 @@ class Call:
     async def present(self, result: TaskResult, wait_seconds: float, lookup: bool = False) -> CallToolResult:
         if (start := _STARTING.get()) is not None:
             start.result = result
+            if result.task_id is not None or result.status == "submit_unknown":
+                # It becomes a task: its result is presented (priced, previewed) when fetched.
+                return render(result, View(wait_seconds))
         size = await self.service.saver.size_of_saved(result.local_file) if result.local_file else None
         linkable = size is not None and size <= self.runtime.settings.max_resource_bytes
         result = self.service.spending.priced(result)

@@ -24,6 +24,8 @@ from wan_video_mcp.tasks import (
     utc_now,
 )
 
+# A result's note about a status query that failed (transient: the next query may succeed).
+PROBLEM_NOTE = "Last status query: "
 # Below this wait per call, the model is told when to come back rather than to keep waiting.
 QUICK_LIMIT_SECONDS = 10.0
 # Failure codes whose cure is different inputs, not another try.
@@ -55,7 +57,7 @@ def task_result(record: JournalRecord, facts: LiveFacts) -> TaskResult:
             f"{_when(record.video_expires_at)}."
         )
     if facts.problem and not done:
-        notes.append(f"Last status query: {facts.problem}.")
+        notes.append(f"{PROBLEM_NOTE}{facts.problem}.")
     return TaskResult(
         task_id=record.handle,
         status=status,  # pyright: ignore[reportArgumentType]  # a JournalRecord.status

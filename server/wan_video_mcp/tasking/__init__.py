@@ -10,5 +10,6 @@ methods of both). jobs.py is what they share: our tasks seen as MCP tasks."""
 
 from wan_video_mcp.tasking.extension import TasksExtension
 from wan_video_mcp.tasking.legacy import legacy_tasks
+from wan_video_mcp.tasking.memory import TaskMemory
 
-__all__ = ["TasksExtension", "legacy_tasks"]
+__all__ = ["TaskMemory", "TasksExtension", "legacy_tasks"]

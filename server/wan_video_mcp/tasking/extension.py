@@ -12,11 +12,20 @@ from typing import Any
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.extension import Extension, MethodBinding
-from mcp_types import CallToolRequestParams, PaginatedRequestParams, RequestParams
+from mcp.server.mcpserver import require_client_extension
+from mcp.shared.exceptions import MCPError
+from mcp_types import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    CallToolRequestParams,
+    PaginatedRequestParams,
+    RequestParams,
+)
 
 from wan_video_mcp.calls import starting_task
 from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.tasking.jobs import TaskJobs
+from wan_video_mcp.tasking.memory import TaskMemory
 from wan_video_mcp.tasking.wire import EXTENSION_ID, LEGACY, MODERN, RELATED_TASK, TASK_TOOLS, TASK_VERSIONS
 
 
@@ -32,8 +41,9 @@ class UpdateParams(RequestParams):
 class TasksExtension(Extension):
     identifier = EXTENSION_ID
 
-    def __init__(self, redactor: Redactor) -> None:
+    def __init__(self, redactor: Redactor, memory: TaskMemory) -> None:
         self._redactor = redactor
+        self._memory = memory
 
     def methods(self) -> list[MethodBinding]:
         legacy = frozenset({LEGACY})
@@ -54,7 +64,7 @@ class TasksExtension(Extension):
             outcome = await call_next(ctx)  # it submits (or looks up) without waiting
         task = await self._jobs(ctx).started(start)
         # No job started (a refusal, a dry run): the call's own answer, as without tasks.
-        return outcome if task is None else {"resultType": "task", **task.modern()}
+        return outcome if task is None else {"resultType": "task", **task.as_created().modern()}
 
     async def _get(self, ctx: ServerRequestContext[Any, Any], params: TaskIdParams) -> dict[str, Any]:
         jobs = self._jobs(ctx)
@@ -63,11 +73,11 @@ class TasksExtension(Extension):
             return task.legacy()
         answer = {"resultType": "complete", **task.modern()}
         if task.status == "completed":
-            answer["result"] = _wire(await jobs.present(result))
+            answer["result"] = await jobs.present(params.task_id, result)
         return answer
 
     async def _result(self, ctx: ServerRequestContext[Any, Any], params: TaskIdParams) -> dict[str, Any]:
-        result = _wire(await self._jobs(ctx).final(params.task_id))
+        result = await self._jobs(ctx).final(params.task_id)
         meta = {**result.get("_meta", {}), RELATED_TASK: {"taskId": params.task_id}}
         return {**result, "_meta": meta}
 
@@ -81,9 +91,19 @@ class TasksExtension(Extension):
     async def _cancel(self, ctx: ServerRequestContext[Any, Any], params: TaskIdParams) -> dict[str, Any]:
         jobs = self._jobs(ctx)
         result = await jobs.cancel(params.task_id)
+        assert result.cancel is not None
         if ctx.protocol_version != LEGACY:
-            return {}  # an acknowledgement; tasks/get shows the outcome
-        return (await jobs.task(params.task_id, result)).legacy()
+            # Cancelling is cooperative here: acknowledged; tasks/get says whether the job stopped
+            # (or that the provider cannot stop it and it keeps running).
+            return {}
+        message = self._redactor.text(result.cancel.message)
+        match result.cancel.outcome:
+            case "canceled":
+                return (await jobs.task(params.task_id, result)).legacy()
+            case "unknown":
+                raise MCPError(INTERNAL_ERROR, f"{message} (tasks/get shows whether it took)")
+            case _:
+                raise MCPError(INVALID_PARAMS, f"Cannot cancel task: {message}")
 
     async def _update(self, ctx: ServerRequestContext[Any, Any], params: UpdateParams) -> dict[str, Any]:
         # Our tasks never ask for input, so there is nothing to deliver: acknowledge a known task.
@@ -91,7 +111,10 @@ class TasksExtension(Extension):
         return {}
 
     def _jobs(self, ctx: ServerRequestContext[Any, Any]) -> TaskJobs:
-        return TaskJobs(ctx, self._redactor, modern=ctx.protocol_version != LEGACY)
+        modern = ctx.protocol_version != LEGACY
+        if modern:  # SEP-2663: tasks/* only for requests that declare the extension
+            require_client_extension(ctx, EXTENSION_ID)
+        return TaskJobs(ctx, self._redactor, self._memory, modern=modern)
 
 
 def _opted_in(ctx: ServerRequestContext[Any, Any]) -> bool:
@@ -99,7 +122,3 @@ def _opted_in(ctx: ServerRequestContext[Any, Any]) -> bool:
     capabilities = ctx.session.client_capabilities
     extensions = capabilities.extensions if capabilities else None
     return ctx.protocol_version in MODERN and bool(extensions) and EXTENSION_ID in (extensions or {})
-
-
-def _wire(result: Any) -> dict[str, Any]:
-    return result.model_dump(mode="json", by_alias=True, exclude_none=True)

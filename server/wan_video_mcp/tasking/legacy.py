@@ -16,12 +16,13 @@ from mcp_types import INVALID_PARAMS, METHOD_NOT_FOUND
 from wan_video_mcp.calls import starting_task
 from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.tasking.jobs import TaskJobs
+from wan_video_mcp.tasking.memory import TaskMemory
 from wan_video_mcp.tasking.wire import LEGACY, TASK_TOOLS
 
 CAPABILITY: dict[str, Any] = {"list": {}, "cancel": {}, "requests": {"tools": {"call": {}}}}
 
 
-def legacy_tasks(redactor: Redactor) -> ServerMiddleware[Any]:
+def legacy_tasks(redactor: Redactor, memory: TaskMemory) -> ServerMiddleware[Any]:
     async def middleware(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         if ctx.method == "initialize":
             return _with_capability(await call_next(ctx))
@@ -30,7 +31,7 @@ def legacy_tasks(redactor: Redactor) -> ServerMiddleware[Any]:
         if ctx.method == "tools/list":
             return _with_execution(await call_next(ctx))
         if ctx.method == "tools/call" and (ctx.params or {}).get("task") is not None:
-            return await _as_task(ctx, call_next, redactor)
+            return await _as_task(ctx, call_next, redactor, memory)
         return await call_next(ctx)
 
     return middleware
@@ -55,7 +56,7 @@ def _with_execution(result: HandlerResult) -> HandlerResult:
 
 
 async def _as_task(
-    ctx: ServerRequestContext[Any, Any], call_next: CallNext, redactor: Redactor
+    ctx: ServerRequestContext[Any, Any], call_next: CallNext, redactor: Redactor, memory: TaskMemory
 ) -> HandlerResult:
     name = _mapping(ctx.params).get("name")
     if name not in TASK_TOOLS:
@@ -66,10 +67,12 @@ async def _as_task(
         )
     with starting_task() as start:
         outcome = await call_next(ctx)  # validated, run and checked as any call: it submits, not waits
-    task = await TaskJobs(ctx, redactor, modern=False).started(start)
+    # A dry run's answer is kept as a completed task's result: clients such as the TypeScript
+    # SDK's stream make every call to a task tool a task, and its estimate must reach them.
+    task = await TaskJobs(ctx, redactor, memory, modern=False).started(start, answer=_mapping(outcome))
     if task is None:  # nothing was started: the call's own answer says why
         raise MCPError(INVALID_PARAMS, f"No task was started. {_text_of(outcome)}")
-    return {"task": task.legacy()}
+    return {"task": task.as_created().legacy()}
 
 
 def _text_of(outcome: HandlerResult) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -32,6 +32,10 @@ class McpTask:
     @property
     def terminal(self) -> bool:
         return self.status in ("completed", "failed", "cancelled")
+
+    def as_created(self) -> McpTask:
+        """As a create answer gives it: tasks begin `working` (the first tasks/get has the truth)."""
+        return replace(self, status="working") if self.terminal else self
 
     def legacy(self) -> dict[str, Any]:
         """2025-11-25's Task."""

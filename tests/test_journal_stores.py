@@ -167,6 +167,16 @@ async def test_listing_by_state_model_and_caller(open_store: Opener) -> None:
     assert await journal.listing((), "wan2.1-vace-plus", 10) == []
 
 
+async def test_listing_pages_after_a_task_in_the_journals_order(open_store: Opener) -> None:
+    journal = await open_store()
+    for n in range(5):
+        await submitted(journal, f"p{n}", None)
+    newest = await journal.listing((), None, 2)
+    after = await journal.listing((), None, 10, older_than=(newest[-1].submitted_at, newest[-1].id))
+
+    assert [record.handle for record in newest + after] == [f"dashscope:p{n}" for n in range(4, -1, -1)]
+
+
 async def test_one_caller_is_never_handed_anothers_task(open_store: Opener) -> None:
     journal = await open_store()
     alice = await claim(journal, caller="alice", viewer="alice")

@@ -370,3 +370,51 @@ async def test_what_the_starting_call_said_stays_in_the_tasks_result(
         note for note in notes if "ratio" in note
     ]
     assert result["structuredContent"]["reused"] is False and plain["result"]["structuredContent"]["reused"]
+
+
+async def test_a_long_retry_after_does_not_make_tasks_result_spin(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    emulator.state.inject("dashscope", "poll", Fault("rate_limit", retry_after=120), times=8)
+    async with raw_stdio_server(emulator_env(emulator, tmp_path), tmp_path / "server.log") as peer:
+        await peer.initialize("2025-11-25")
+        created = await peer.request(
+            "tools/call", {"name": "generate_reference_video", "arguments": R2V_ARGS, "task": {}}
+        )
+        result = await peer.request("tasks/result", {"taskId": created["result"]["task"]["taskId"]})
+
+    assert result["result"]["structuredContent"]["status"] == "succeeded"
+    assert emulator.state.count(call="poll") <= 20, "one query per provider interval, not a tight loop"
+
+
+async def test_tasks_list_pages_through_every_task_once(emulator: RunningEmulator, tmp_path: Path) -> None:
+    async with raw_stdio_server(emulator_env(emulator, tmp_path), tmp_path / "server.log") as peer:
+        await peer.initialize("2025-11-25")
+        created = [
+            (
+                await peer.request(
+                    "tools/call",
+                    {
+                        "name": "generate_reference_video",
+                        "arguments": {**R2V_ARGS, "seed": seed, "wait_seconds": 0},
+                    },
+                )
+            )["result"]["structuredContent"]["task_id"]
+            for seed in range(53)
+        ]
+        first = (await peer.request("tasks/list", {}))["result"]
+        second = (await peer.request("tasks/list", {"cursor": first["nextCursor"]}))["result"]
+        bad = await peer.request("tasks/list", {"cursor": "not-a-cursor"})
+        unknown_result = await peer.request(
+            "tasks/result", {"taskId": "dashscope:00000000-0000-0000-0000-000000000000"}
+        )
+        gone_answer = await peer.request("tasks/get", {"taskId": "answer:nothing-kept-under-this"})
+
+    listed = [task["taskId"] for task in first["tasks"] + second["tasks"]]
+    assert len(first["tasks"]) == 50 and "nextCursor" not in second
+    assert listed == created[::-1], "newest first, each task once"
+    assert bad["error"]["code"] == -32602
+    assert (
+        unknown_result["error"]["code"] == -32602 and "Task not found" in unknown_result["error"]["message"]
+    )
+    assert gone_answer["error"]["code"] == -32602 and "Task not found" in gone_answer["error"]["message"]

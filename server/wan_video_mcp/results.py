@@ -24,8 +24,12 @@ from wan_video_mcp.tasks import (
     utc_now,
 )
 
-# A result's note about a status query that failed (transient: the next query may succeed).
+# Notes about the moment, not the call: a status query that failed, the video's saving.
 PROBLEM_NOTE = "Last status query: "
+SAVING_NOTE = "The video is still being saved in the background; get_task will show local_file."
+LINK_EXPIRED_NOTE = "The video link has expired, so it can no longer be saved."
+SAVE_FAILED_NOTE = "Saving the video failed: "
+MOMENTARY_NOTES = (PROBLEM_NOTE, SAVING_NOTE, LINK_EXPIRED_NOTE, SAVE_FAILED_NOTE)
 # Below this wait per call, the model is told when to come back rather than to keep waiting.
 QUICK_LIMIT_SECONDS = 10.0
 # Failure codes whose cure is different inputs, not another try.
@@ -53,7 +57,7 @@ def task_result(record: JournalRecord, facts: LiveFacts) -> TaskResult:
     notes = list(facts.notes)
     if record.download_error and not record.local_file:
         notes.append(
-            f"Saving the video failed: {record.download_error} The video_url still works until "
+            f"{SAVE_FAILED_NOTE}{record.download_error} The video_url still works until "
             f"{_when(record.video_expires_at)}."
         )
     if facts.problem and not done:

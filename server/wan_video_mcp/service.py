@@ -37,7 +37,7 @@ from wan_video_mcp.providers.base import (
     UNREADABLE,
 )
 from wan_video_mcp.ratelimits import SubmitLimiter
-from wan_video_mcp.results import LiveFacts, task_result
+from wan_video_mcp.results import LINK_EXPIRED_NOTE, SAVING_NOTE, LiveFacts, task_result
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.staging import Stager, after_uploads, with_content_hashes
 from wan_video_mcp.submitting import Submitter
@@ -370,7 +370,7 @@ class VideoService:
         if record.local_file and await anyio.Path(record.local_file).exists():
             return
         if record.video_expires_at and record.video_expires_at < utc_now():
-            facts.notes.append("The video link has expired, so it can no longer be saved.")
+            facts.notes.append(LINK_EXPIRED_NOTE)
             return
         done = self._downloads.get(record.handle)
         if done is None:
@@ -381,9 +381,7 @@ class VideoService:
         with anyio.move_on_after(max(deadline.at - self._clock.now(), deadline.grace)):
             await done.wait()
         if not done.is_set():
-            facts.notes.append(
-                "The video is still being saved in the background; get_task will show local_file."
-            )
+            facts.notes.append(SAVING_NOTE)
 
     async def _download(self, handle: TaskHandle, url: str, done: anyio.Event) -> None:
         try:

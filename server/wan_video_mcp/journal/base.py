@@ -73,7 +73,12 @@ class Journal(Protocol):
     async def submitted_since(self, moment: datetime) -> list[JournalRecord]: ...
 
     async def listing(
-        self, states: tuple[str, ...], model: str | None, limit: int, viewer: str | None = None
+        self,
+        states: tuple[str, ...],
+        model: str | None,
+        limit: int,
+        viewer: str | None = None,
+        older_than: tuple[datetime, int] | None = None,
     ) -> list[JournalRecord]: ...
 
     async def run_times(self, provider: str, model: str, limit: int) -> list[float]:

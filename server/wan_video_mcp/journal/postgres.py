@@ -285,7 +285,12 @@ class PostgresJournal:
         return await self._select(query, (moment,))
 
     async def listing(
-        self, states: tuple[str, ...], model: str | None, limit: int, viewer: str | None = None
+        self,
+        states: tuple[str, ...],
+        model: str | None,
+        limit: int,
+        viewer: str | None = None,
+        older_than: tuple[datetime, int] | None = None,
     ) -> list[JournalRecord]:
         conditions, args = ["state != 'rejected'"], list[Any]()
         if viewer is not None:
@@ -297,6 +302,9 @@ class PostgresJournal:
         if model is not None:
             conditions.append("model = %s")
             args.append(model)
+        if older_than is not None:  # the page after the task (submitted_at, id), in this order
+            conditions.append("(submitted_at, id) < (%s, %s)")
+            args += [older_than[0], older_than[1]]
         where = " AND ".join(conditions)
         query = f"SELECT * FROM tasks WHERE {where} ORDER BY submitted_at DESC, id DESC LIMIT %s"  # noqa: S608  (placeholders only)
         return await self._select(query, (*args, limit))

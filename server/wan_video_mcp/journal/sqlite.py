@@ -245,7 +245,12 @@ class SqliteJournal:
         return await self._run(partial(_select, sql=sql, args=(moment.isoformat(),)))
 
     async def listing(
-        self, states: tuple[str, ...], model: str | None, limit: int, viewer: str | None = None
+        self,
+        states: tuple[str, ...],
+        model: str | None,
+        limit: int,
+        viewer: str | None = None,
+        older_than: tuple[datetime, int] | None = None,
     ) -> list[JournalRecord]:
         """The newest tasks in `states` (all when empty), of `model` (any when None) and of
         `viewer` (anyone's when None)."""
@@ -259,6 +264,9 @@ class SqliteJournal:
         if model is not None:
             conditions.append("model = ?")
             args.append(model)
+        if older_than is not None:  # the page after the task (submitted_at, id), in this order
+            conditions.append("(submitted_at, id) < (?, ?)")
+            args += [older_than[0].isoformat(), older_than[1]]
         where = " AND ".join(conditions)
         sql = f"SELECT * FROM tasks WHERE {where} ORDER BY submitted_at DESC, id DESC LIMIT ?"  # noqa: S608  (placeholders only)
         return await self._run(partial(_select, sql=sql, args=(*args, limit)))

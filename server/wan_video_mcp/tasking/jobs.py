@@ -7,8 +7,10 @@ replica sharing the journal answers for it; memory.py adds what only this proces
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
 from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR, INVALID_PARAMS, CallToolResult
@@ -20,7 +22,7 @@ from wan_video_mcp.journal import JournalRecord
 from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.results import LiveFacts, headline, is_failure, task_result
 from wan_video_mcp.service import VideoService
-from wan_video_mcp.tasking.memory import ANSWER_PREFIX, TaskMemory
+from wan_video_mcp.tasking.memory import ANSWER_PREFIX, Answer, TaskMemory
 from wan_video_mcp.tasking.wire import McpTask, Status
 from wan_video_mcp.tasks import CancelOutcome, TaskResult, utc_now
 from wan_video_mcp.toolkit import redacted
@@ -29,7 +31,8 @@ from wan_video_mcp.toolkit import redacted
 # token only the journal knows (task ids must not be guessable).
 UNKNOWN_PREFIX = "submit-unknown:"
 PAGE_SIZE = 50
-MAX_OFFSET = 1_000_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 DAY_MS = 86_400_000
 ANSWER_TTL_MS = 3_600_000
 # tasks/result waits for the job in turns this long (its own wait, whatever the caller's).
@@ -56,7 +59,8 @@ class TaskJobs:
         unless its `answer` is to be kept as a task's result)."""
         result = start.result
         if result is not None and result.status == "dry_run" and answer is not None:
-            return self._answer_task(self._memory.answered(result, answer), result)
+            kept = Answer(result, answer, self._principal, utc_now())
+            return self._answer_task(self._memory.answered(kept), kept)
         task_id = None if result is None else await self._task_id_of(result)
         if result is None or task_id is None:
             return None
@@ -65,26 +69,31 @@ class TaskJobs:
 
     async def look(self, task_id: str) -> tuple[TaskResult, McpTask]:
         """The task as it stands now (one status query to the provider while it runs)."""
-        if (kept := self._memory.answer(task_id)) is not None:
-            return kept[0], self._answer_task(task_id, kept[0])
+        if task_id.startswith(ANSWER_PREFIX):
+            kept = self._answer(task_id)
+            return kept.result, self._answer_task(task_id, kept)
         result = await self._current(task_id, 0.0)
         return result, await self.task(task_id, result)
 
     async def final(self, task_id: str) -> dict[str, Any]:
         """What the tool returns once the task is terminal, waiting for that (tasks/result)."""
-        if (kept := self._memory.answer(task_id)) is not None:
-            return kept[1]
-        record = await self._record_of(task_id)
-        result = await self._current(task_id, RESULT_TURN_SECONDS)
-        while not self._settled(task_id, result, record):
+        if task_id.startswith(ANSWER_PREFIX):
+            return self._answer(task_id).wire
+        while True:
+            turn_began = anyio.current_time()
             record = await self._record_of(task_id)
             result = await self._current(task_id, RESULT_TURN_SECONDS)
-        return await self.present(task_id, result)
+            task = await self.task(task_id, result)  # an id nobody knows is not found
+            if self._settled(task_id, result, record):
+                return await self.present(task_id, result)
+            # A turn can end at once (a Retry-After longer than the turn, a save still running):
+            # never ask again sooner than the provider's interval.
+            await anyio.sleep(max(0.0, task.poll_ms / 1000 - (anyio.current_time() - turn_began)))
 
     async def present(self, task_id: str, result: TaskResult) -> dict[str, Any]:
         """The result as the generating tool presents it (wire form)."""
-        if (kept := self._memory.answer(task_id)) is not None:
-            return kept[1]
+        if task_id.startswith(ANSWER_PREFIX):
+            return self._answer(task_id).wire
         result = self._memory.with_start_facts(task_id, result)
         presented = await self._call.present(result, self._call.wait_seconds(None))
         return _wire(redacted(presented, self._redactor))
@@ -108,11 +117,11 @@ class TaskJobs:
 
     async def page(self, cursor: str | None) -> tuple[list[McpTask], str | None]:
         """One page of the caller's tasks, newest first, as last seen (no provider query)."""
-        start = _offset(cursor)
         viewer = self._service.viewer(self._principal)
-        records = await self._service.journal.recent(start + PAGE_SIZE + 1, viewer)
-        listed = [task for record in records[start : start + PAGE_SIZE] if (task := self._listed(record))]
-        return listed, str(start + PAGE_SIZE) if len(records) > start + PAGE_SIZE else None
+        records = await self._service.journal.listing((), None, PAGE_SIZE + 1, viewer, _older_than(cursor))
+        shown = records[:PAGE_SIZE]
+        listed = [task for record in shown if (task := self._listed(record))]
+        return listed, _cursor_after(shown[-1]) if len(records) > PAGE_SIZE else None
 
     async def task(self, task_id: str, result: TaskResult) -> McpTask:
         record = await self._record_of(task_id)
@@ -123,6 +132,12 @@ class TaskJobs:
     @property
     def _principal(self) -> str | None:
         return self._call.caller.principal
+
+    def _answer(self, task_id: str) -> Answer:
+        kept = self._memory.answer(task_id)
+        if kept is None or (kept.caller is not None and kept.caller != self._principal):
+            raise _not_found(task_id)  # also one this process no longer keeps (or never had)
+        return kept
 
     async def _task_id_of(self, result: TaskResult) -> str | None:
         if result.task_id is not None or result.status != "submit_unknown" or not result.journal_row:
@@ -183,9 +198,8 @@ class TaskJobs:
             poll_ms=round(interval * 1000),
         )
 
-    def _answer_task(self, task_id: str, result: TaskResult) -> McpTask:
-        now = result.submitted_at or utc_now()
-        return McpTask(task_id, "completed", headline(result), now, now, ANSWER_TTL_MS, 1000)
+    def _answer_task(self, task_id: str, kept: Answer) -> McpTask:
+        return McpTask(task_id, "completed", headline(kept.result), kept.at, kept.at, ANSWER_TTL_MS, 1000)
 
     def _status(self, task_id: str, result: TaskResult, record: JournalRecord) -> Status:
         if result.status in ("queued", "running") or self._first_save(task_id, record):
@@ -210,7 +224,8 @@ def _cancelled(result: TaskResult, outcome: str, message: str) -> TaskResult:
 
 
 def _unknown_id(record: JournalRecord) -> str:
-    secret = f"{record.id}|{record.fingerprint}|{record.submitted_at.isoformat()}"
+    # The same on every replica: microseconds since the epoch, whatever the database's time zone.
+    secret = f"{record.id}|{record.fingerprint}|{_micros(record.submitted_at)}"
     return f"{UNKNOWN_PREFIX}{record.id}.{hashlib.sha256(secret.encode()).hexdigest()[:20]}"
 
 
@@ -228,12 +243,23 @@ def _not_found(task_id: str) -> MCPError:
     )
 
 
-def _offset(cursor: str | None) -> int:
+def _micros(moment: datetime) -> int:
+    return (moment - EPOCH) // MICROSECOND
+
+
+def _cursor_after(record: JournalRecord) -> str:
+    """Where the next page starts: after this task (the journal's own order, so a task added
+    meanwhile neither shifts nor repeats a page)."""
+    return f"{_micros(record.submitted_at)}.{record.id}"
+
+
+def _older_than(cursor: str | None) -> tuple[datetime, int] | None:
     if cursor is None:
-        return 0
-    if not cursor.isdigit() or int(cursor) > MAX_OFFSET:
+        return None
+    micros, _, row = cursor.partition(".")
+    if not (micros.isdigit() and row.isdigit()) or len(micros) > 20:
         raise MCPError(INVALID_PARAMS, "Invalid cursor: pass the nextCursor of the previous tasks/list.")
-    return int(cursor)
+    return EPOCH + int(micros) * MICROSECOND, int(row)
 
 
 def _wire(result: CallToolResult) -> dict[str, Any]:

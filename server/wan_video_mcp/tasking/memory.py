@@ -10,13 +10,24 @@ from __future__ import annotations
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from wan_video_mcp.results import PROBLEM_NOTE
+from wan_video_mcp.results import MOMENTARY_NOTES
 from wan_video_mcp.tasks import TaskResult
 
 REMEMBERED = 1000
 ANSWER_PREFIX = "answer:"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A dry run's answer, kept as a completed task's result for the caller who asked."""
+
+    result: TaskResult
+    wire: dict[str, Any]
+    caller: str | None
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -48,13 +59,13 @@ class TaskMemory:
     def __init__(self) -> None:
         self._starts = Bounded[StartFacts]()
         self._cancels = Bounded[str]()
-        self._answers = Bounded[tuple[TaskResult, dict[str, Any]]]()
+        self._answers = Bounded[Answer]()
 
     def started(self, task_id: str, result: TaskResult) -> None:
         if self._starts.get(task_id) is not None:
             return  # an identical call reusing the task: the task stays what its first call made it
-        # A failed status query during the start is stale by the time anyone reads the task.
-        notes = tuple(note for note in result.notes if not note.startswith(PROBLEM_NOTE))
+        # What the call said about the moment (a failed query, a save under way) goes stale.
+        notes = tuple(note for note in result.notes if not note.startswith(MOMENTARY_NOTES))
         self._starts.put(task_id, StartFacts(result.reused, notes))
 
     def with_start_facts(self, task_id: str, result: TaskResult) -> TaskResult:
@@ -73,11 +84,11 @@ class TaskMemory:
     def cancel_note(self, task_id: str) -> str | None:
         return self._cancels.get(task_id)
 
-    def answered(self, result: TaskResult, answer: dict[str, Any]) -> str:
+    def answered(self, answer: Answer) -> str:
         """An id for an answer that is not a job (a dry run), kept to be fetched as a task's result."""
         task_id = f"{ANSWER_PREFIX}{secrets.token_urlsafe(16)}"
-        self._answers.put(task_id, (result, answer))
+        self._answers.put(task_id, answer)
         return task_id
 
-    def answer(self, task_id: str) -> tuple[TaskResult, dict[str, Any]] | None:
+    def answer(self, task_id: str) -> Answer | None:
         return self._answers.get(task_id)

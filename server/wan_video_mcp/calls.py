@@ -4,9 +4,6 @@ and the service."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,38 +15,17 @@ from mcp_types import CallToolResult
 
 from wan_video_mcp.callers import Caller, caller_from
 from wan_video_mcp.errors import DownloadError
+from wan_video_mcp.lifetime import LazyRuntime
 from wan_video_mcp.preview import Preview, Previewer
 from wan_video_mcp.results import View, render
 from wan_video_mcp.service import VideoService
 from wan_video_mcp.settings import Settings
+from wan_video_mcp.starting import STARTING
 from wan_video_mcp.tasks import TaskResult
 from wan_video_mcp.waiting import ProgressSink
 
 # A video that is not being saved is fetched for its contact sheet within this time.
 UNSAVED_FETCH_SECONDS = 30.0
-
-
-@dataclass
-class TaskStart:
-    """A tool call that starts an MCP task (tasking/): it submits or looks up without waiting,
-    and leaves its result here for the task to be made from."""
-
-    result: TaskResult | None = None
-
-
-# Set for the one request that starts a task. Work spawned during it inherits the context: only
-# `Call.wait_seconds` and `Call.present` read it, and background work (saving a video) uses neither.
-_STARTING: ContextVar[TaskStart | None] = ContextVar("wan_task_start", default=None)
-
-
-@contextmanager
-def starting_task() -> Generator[TaskStart]:
-    slot = TaskStart()
-    token = _STARTING.set(slot)
-    try:
-        yield slot
-    finally:
-        _STARTING.reset(token)
 
 
 @dataclass
@@ -68,29 +44,30 @@ class Call:
     progress: ProgressSink | None
 
     @classmethod
-    def of(cls, ctx: Context[Any, Any]) -> Call:
-        return cls.of_request(ctx.request_context, _progress_sink(ctx))
+    async def of(cls, ctx: Context[Any, Any]) -> Call:
+        return await cls.of_request(ctx.request_context, _progress_sink(ctx))
 
     @classmethod
-    def of_request(
+    async def of_request(
         cls, request: ServerRequestContext[Any, Any], progress: ProgressSink | None = None
     ) -> Call:
         params = request.session.client_params
         name = params.client_info.name if params is not None else None
         caller = caller_from(name, request.meta, client_supports_apps(request), request.request)
-        return cls(request.lifespan_context, caller, progress)
+        lazy: LazyRuntime = request.lifespan_context
+        return cls(await lazy.get(), caller, progress)
 
     @property
     def service(self) -> VideoService:
         return self.runtime.service
 
     def wait_seconds(self, asked: float | None) -> float:
-        if _STARTING.get() is not None:
+        if STARTING.get() is not None:
             return 0.0  # the task is the wait
         return self.caller.wait_seconds(asked, self.runtime.settings.wait_seconds)
 
     async def present(self, result: TaskResult, wait_seconds: float, lookup: bool = False) -> CallToolResult:
-        if (start := _STARTING.get()) is not None:
+        if (start := STARTING.get()) is not None:
             start.result = result
             if result.task_id is not None or result.status == "submit_unknown":
                 # It becomes a task: its result is presented (priced, previewed) when fetched.

@@ -4,12 +4,15 @@ so a task whose handle the agent lost is found again, after a restart too."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from wan_video_mcp.costs.spending import Spending
-from wan_video_mcp.journal import Journal, JournalRecord
 from wan_video_mcp.params import ListTasksArgs
+
+if TYPE_CHECKING:  # the journal and the spending are the runtime's: not imported at start
+    from wan_video_mcp.costs.spending import Spending
+    from wan_video_mcp.journal import Journal, JournalRecord
 
 PROMPT_EXCERPT = 120
 # The journal's states behind each status a caller can ask for (a claim still being

@@ -8,11 +8,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mcp_types import CallToolResult, ContentBlock, ImageContent, ResourceLink, TextContent
 
 from wan_video_mcp.costs.model import Cost
-from wan_video_mcp.journal import JournalRecord
 from wan_video_mcp.settings import ProviderName
 from wan_video_mcp.tasks import (
     ContinueWith,
@@ -23,6 +23,9 @@ from wan_video_mcp.tasks import (
     typical_remaining,
     utc_now,
 )
+
+if TYPE_CHECKING:
+    from wan_video_mcp.journal import JournalRecord
 
 # Notes about the moment, not the call: a status query that failed, the video's saving.
 PROBLEM_NOTE = "Last status query: "

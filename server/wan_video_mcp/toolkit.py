@@ -35,6 +35,19 @@ class PassThroughArguments(ArgModelBase):
         return {"arguments": dict(self.model_extra or {})}
 
 
+def lazy_body(name: str, *leading: Any) -> ToolBody:
+    """The body `toolcalls.<name>(*leading, arguments, ctx)`, imported on the first call: the
+    tool definitions (and so tools/list) need none of the runtime."""
+
+    async def body(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
+        from wan_video_mcp import toolcalls  # noqa: PLC0415  (off the start-up path)
+
+        run: Callable[..., Awaitable[CallToolResult]] = getattr(toolcalls, name)
+        return await run(*leading, arguments, ctx)
+
+    return body
+
+
 def define_tool(
     *,
     name: str,

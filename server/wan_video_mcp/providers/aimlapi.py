@@ -33,7 +33,8 @@ STATES = {
 
 
 class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    # Validators are built on first use, not at import (start-up needs none of them).
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 class AimlVideo(_Lenient):

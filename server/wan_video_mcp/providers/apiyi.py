@@ -38,7 +38,8 @@ STATES = {
 
 
 class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    # Validators are built on first use, not at import (start-up needs none of them).
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 class ApiyiFailure(_Lenient):

@@ -37,7 +37,8 @@ DASHSCOPE_TZ = timezone(timedelta(hours=8))
 
 
 class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # Validators are built on first use, not at import (start-up needs none of them).
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
 class DashScopeSubmitted(_Lenient):

@@ -38,7 +38,8 @@ OFFERED: tuple[ModelName, ...] = ("wan2.7-r2v", "wan2.7-videoedit", "wan2.1-vace
 
 
 class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    # Validators are built on first use, not at import (start-up needs none of them).
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 class ModellixResource(_Lenient):

@@ -8,7 +8,7 @@ those tasks): `tasks/get`, the blocking `tasks/result`, `tasks/list` and `tasks/
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.extension import Extension, MethodBinding
@@ -22,11 +22,13 @@ from mcp_types import (
     RequestParams,
 )
 
-from wan_video_mcp.calls import starting_task
 from wan_video_mcp.redaction import Redactor
-from wan_video_mcp.tasking.jobs import TaskJobs
+from wan_video_mcp.starting import starting_task
 from wan_video_mcp.tasking.memory import TaskMemory
 from wan_video_mcp.tasking.wire import EXTENSION_ID, LEGACY, MODERN, RELATED_TASK, TASK_TOOLS, TASK_VERSIONS
+
+if TYPE_CHECKING:
+    from wan_video_mcp.tasking.jobs import TaskJobs
 
 
 class TaskIdParams(RequestParams):
@@ -62,12 +64,12 @@ class TasksExtension(Extension):
             return await call_next(ctx)
         with starting_task() as start:
             outcome = await call_next(ctx)  # it submits (or looks up) without waiting
-        task = await self._jobs(ctx).started(start)
+        task = await (await self._jobs(ctx)).started(start)
         # No job started (a refusal, a dry run): the call's own answer, as without tasks.
         return outcome if task is None else {"resultType": "task", **task.as_created().modern()}
 
     async def _get(self, ctx: ServerRequestContext[Any, Any], params: TaskIdParams) -> dict[str, Any]:
-        jobs = self._jobs(ctx)
+        jobs = await self._jobs(ctx)
         result, task = await jobs.look(params.task_id)
         if ctx.protocol_version == LEGACY:
             return task.legacy()
@@ -77,19 +79,19 @@ class TasksExtension(Extension):
         return answer
 
     async def _result(self, ctx: ServerRequestContext[Any, Any], params: TaskIdParams) -> dict[str, Any]:
-        result = await self._jobs(ctx).final(params.task_id)
+        result = await (await self._jobs(ctx)).final(params.task_id)
         meta = {**result.get("_meta", {}), RELATED_TASK: {"taskId": params.task_id}}
         return {**result, "_meta": meta}
 
     async def _list(
         self, ctx: ServerRequestContext[Any, Any], params: PaginatedRequestParams
     ) -> dict[str, Any]:
-        tasks, cursor = await self._jobs(ctx).page(params.cursor)
+        tasks, cursor = await (await self._jobs(ctx)).page(params.cursor)
         answer: dict[str, Any] = {"tasks": [task.legacy() for task in tasks]}
         return answer if cursor is None else {**answer, "nextCursor": cursor}
 
     async def _cancel(self, ctx: ServerRequestContext[Any, Any], params: TaskIdParams) -> dict[str, Any]:
-        jobs = self._jobs(ctx)
+        jobs = await self._jobs(ctx)
         result = await jobs.cancel(params.task_id)
         assert result.cancel is not None
         if ctx.protocol_version != LEGACY:
@@ -107,14 +109,16 @@ class TasksExtension(Extension):
 
     async def _update(self, ctx: ServerRequestContext[Any, Any], params: UpdateParams) -> dict[str, Any]:
         # Our tasks never ask for input, so there is nothing to deliver: acknowledge a known task.
-        await self._jobs(ctx).look(params.task_id)
+        await (await self._jobs(ctx)).look(params.task_id)
         return {}
 
-    def _jobs(self, ctx: ServerRequestContext[Any, Any]) -> TaskJobs:
+    async def _jobs(self, ctx: ServerRequestContext[Any, Any]) -> TaskJobs:
+        from wan_video_mcp.tasking.jobs import TaskJobs  # noqa: PLC0415  (the runtime's: off the start-up path)
+
         modern = ctx.protocol_version != LEGACY
         if modern:  # SEP-2663: tasks/* only for requests that declare the extension
             require_client_extension(ctx, EXTENSION_ID)
-        return TaskJobs(ctx, self._redactor, self._memory, modern=modern)
+        return await TaskJobs.of(ctx, self._redactor, self._memory, modern=modern)
 
 
 def _opted_in(ctx: ServerRequestContext[Any, Any]) -> bool:

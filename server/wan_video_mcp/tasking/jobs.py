@@ -15,13 +15,14 @@ from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR, INVALID_PARAMS, CallToolResult
 
-from wan_video_mcp.calls import Call, TaskStart
+from wan_video_mcp.calls import Call
 from wan_video_mcp.cancelling import Canceller
 from wan_video_mcp.errors import ProviderError, WanError
 from wan_video_mcp.journal import JournalRecord
 from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.results import LiveFacts, headline, is_failure, task_result
 from wan_video_mcp.service import VideoService
+from wan_video_mcp.starting import TaskStart
 from wan_video_mcp.tasking.memory import ANSWER_PREFIX, Answer, TaskMemory
 from wan_video_mcp.tasking.wire import McpTask, Status
 from wan_video_mcp.tasks import CancelOutcome, TaskResult, utc_now
@@ -40,15 +41,19 @@ RESULT_TURN_SECONDS = 50.0
 
 
 class TaskJobs:
-    def __init__(
-        self, ctx: ServerRequestContext[Any, Any], redactor: Redactor, memory: TaskMemory, modern: bool
-    ) -> None:
-        self._call = Call.of_request(ctx)
+    def __init__(self, call: Call, redactor: Redactor, memory: TaskMemory, modern: bool) -> None:
+        self._call = call
         self._redactor = redactor
         self._memory = memory
         # 2026-07-28 reports a job that failed as a completed task whose result is an error;
         # 2025-11-25 as a failed task (a tool result with isError fails the task).
         self._modern = modern
+
+    @classmethod
+    async def of(
+        cls, ctx: ServerRequestContext[Any, Any], redactor: Redactor, memory: TaskMemory, modern: bool
+    ) -> TaskJobs:
+        return cls(await Call.of_request(ctx), redactor, memory, modern)
 
     @property
     def _service(self) -> VideoService:

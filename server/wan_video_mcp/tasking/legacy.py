@@ -13,9 +13,8 @@ from mcp.server.context import CallNext, HandlerResult, ServerMiddleware, Server
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, METHOD_NOT_FOUND
 
-from wan_video_mcp.calls import starting_task
 from wan_video_mcp.redaction import Redactor
-from wan_video_mcp.tasking.jobs import TaskJobs
+from wan_video_mcp.starting import starting_task
 from wan_video_mcp.tasking.memory import TaskMemory
 from wan_video_mcp.tasking.wire import LEGACY, TASK_TOOLS
 
@@ -69,7 +68,10 @@ async def _as_task(
         outcome = await call_next(ctx)  # validated, run and checked as any call: it submits, not waits
     # A dry run's answer is kept as a completed task's result: clients such as the TypeScript
     # SDK's stream make every call to a task tool a task, and its estimate must reach them.
-    task = await TaskJobs(ctx, redactor, memory, modern=False).started(start, answer=_mapping(outcome))
+    from wan_video_mcp.tasking.jobs import TaskJobs  # noqa: PLC0415  (the runtime's: off the start-up path)
+
+    jobs = await TaskJobs.of(ctx, redactor, memory, modern=False)
+    task = await jobs.started(start, answer=_mapping(outcome))
     if task is None:  # nothing was started: the call's own answer says why
         raise MCPError(INVALID_PARAMS, f"No task was started. {_text_of(outcome)}")
     return {"task": task.as_created().legacy()}

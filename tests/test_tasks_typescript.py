@@ -16,6 +16,7 @@ import anyio
 import pytest
 
 from conftest import R2V_ARGS, emulator_env
+from servers import free_port, http_server
 from wan_video_mcp.emulator import RunningEmulator, TaskScript
 
 NODE_DIR = Path(__file__).parent / "node"
@@ -42,11 +43,13 @@ def node() -> str:
     return found
 
 
-async def typescript(env: dict[str, str], *command: str) -> list[dict[str, Any]]:
-    """The TypeScript client's messages, one per line (tests/node/taskcall.mjs)."""
+async def typescript(env: dict[str, str], *command: str, url: str | None = None) -> list[dict[str, Any]]:
+    """The TypeScript client's messages, one per line (tests/node/taskcall.mjs): against a server
+    it spawns over stdio, or the one listening at `url`."""
+    server = [url] if url is not None else SERVE
     with anyio.fail_after(120):
         done = await anyio.run_process(
-            [node(), "taskcall.mjs", *command, "--", *SERVE],
+            [node(), "taskcall.mjs", *command, "--", *server],
             env={**os.environ, **env},
             cwd=NODE_DIR,
             check=False,
@@ -116,3 +119,27 @@ async def test_a_refused_call_is_an_error_and_starts_nothing(
     error = one(streamed, "error")["error"]
     assert error["code"] == -32602 and "No task was started" in error["message"]
     assert emulator.state.count(call="submit") == 0
+
+
+async def test_over_streamable_http_a_task_outlives_its_server(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    emulator.state.script_next(TaskScript(queue_seconds=1.5, run_seconds=1.0))
+    env = emulator_env(emulator, tmp_path)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/mcp"
+    with http_server(env, port, tmp_path / "first.log"):
+        started = await typescript(env, "start", "generate_reference_video", json.dumps(R2V_ARGS), url=url)
+    with http_server(env, port, tmp_path / "second.log"):  # a new process: another replica, or a restart
+        resumed = await typescript(env, "get", one(started, "taskCreated")["task"]["taskId"], url=url)
+
+    task_id = one(started, "taskCreated")["task"]["taskId"]
+    assert one(started, "connected")["capabilities"]["tasks"]["requests"] == {"tools": {"call": {}}}
+    statuses = [message["task"]["status"] for message in resumed if message["type"] == "taskStatus"]
+    assert statuses[-1] == "completed"
+    result = one(resumed, "result")["result"]
+    assert (
+        result["structuredContent"]["task_id"] == task_id
+        and result["structuredContent"]["status"] == "succeeded"
+    )
+    assert emulator.state.count(call="submit") == 1

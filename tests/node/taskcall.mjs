@@ -1,4 +1,5 @@
-// The TypeScript MCP SDK's experimental tasks client against a server spawned over stdio.
+// The TypeScript MCP SDK's experimental tasks client against a server spawned over stdio, or one
+// listening for streamable HTTP (`-- http://host:port/mcp`).
 // Each line on stdout is one JSON object for the Python test to read.
 //
 //   node taskcall.mjs call TOOL JSON -- CMD ARGS...   tools/list, then a task-augmented call
@@ -8,6 +9,7 @@
 //   node taskcall.mjs plain TOOL JSON -- CMD ARGS...  an ordinary tools/call
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 
 const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
@@ -18,7 +20,9 @@ const argv = process.argv.slice(2);
 const split = argv.indexOf('--');
 const [mode, target, json] = argv.slice(0, split);
 const [command, ...args] = argv.slice(split + 1);
-const transport = new StdioClientTransport({ command, args, env: process.env, stderr: 'ignore' });
+const transport = command.startsWith('http')
+  ? new StreamableHTTPClientTransport(new URL(command))
+  : new StdioClientTransport({ command, args, env: process.env, stderr: 'ignore' });
 const client = new Client({ name: 'taskcall', version: '1.0.0' }, { capabilities: {} });
 const options = { timeout: 60000 };
 

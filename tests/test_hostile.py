@@ -25,7 +25,7 @@ from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import EmulatorOptions, EmulatorState, Fault, RunningEmulator, serve_emulator
 from wan_video_mcp.errors import DownloadError
 from wan_video_mcp.linkguard import LinkGuard
-from wan_video_mcp.providers import HttpResponse
+from wan_video_mcp.providers.base import HttpResponse
 from wan_video_mcp.providers.dashscope import DashScopeAdapter
 from wan_video_mcp.providers.modellix import ModellixAdapter
 from wan_video_mcp.settings import Settings

@@ -7,7 +7,8 @@ import json
 import subprocess
 import sys
 
-# The runtime's modules: imported on first use (lifetime.py), never on the way to tools/list.
+# The runtime's modules: imported on first use (lifetime.py), never on the way to tools/list
+# (the provider adapters too: what each offers is providers/catalogue.py's).
 RUNTIME = (
     "wan_video_mcp.runtime",
     "wan_video_mcp.service",
@@ -20,6 +21,15 @@ RUNTIME = (
     "wan_video_mcp.waiting",
     "wan_video_mcp.tasking.jobs",
     "wan_video_mcp.toolcalls",
+    "wan_video_mcp.results",
+    "wan_video_mcp.inputs",
+    "wan_video_mcp.costs.pricing",
+    "wan_video_mcp.providers.base",
+    "wan_video_mcp.providers.dashscope",
+    "wan_video_mcp.providers.apiyi",
+    "wan_video_mcp.providers.modellix",
+    "wan_video_mcp.providers.aimlapi",
+    "wan_video_mcp.providers.transport",
     "sqlite3",
     "av",
     "PIL",
@@ -42,3 +52,48 @@ def test_building_the_server_imports_none_of_the_runtime() -> None:
 
     assert "wan_video_mcp.params" in imported and "wan_video_mcp.tasking" in imported, "the definitions are"
     assert sorted(name for name in RUNTIME if name in imported) == []
+
+
+DEFERRED = """
+import json, sys
+from wan_video_mcp.app import build_server
+from wan_video_mcp.params import ReferenceVideoArgs
+from wan_video_mcp.settings import Settings
+from wan_video_mcp.tasks import TaskResult
+server = build_server(Settings(dashscope_api_key="sk-not-used"))
+print(json.dumps([ReferenceVideoArgs.__pydantic_complete__, TaskResult.__pydantic_complete__]))
+"""
+
+
+def test_the_models_validators_are_built_after_start_up() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", DEFERRED], capture_output=True, text=True, timeout=60, check=True
+    )
+
+    # The schemas come from params/schemas.json; the validators are built at warm-up or first use.
+    assert json.loads(done.stdout) == [False, False]
+
+
+WARMED = """
+import json
+from wan_video_mcp.app import build_server
+from wan_video_mcp.deferred import DeferredModel, build_deferred_models
+from wan_video_mcp.settings import Settings
+build_server(Settings(dashscope_api_key="sk-not-used"))
+build_deferred_models()
+def every(model):
+    for sub in model.__subclasses__():
+        yield sub
+        yield from every(sub)
+print(json.dumps({m.__name__: m.__pydantic_complete__ for m in every(DeferredModel)}))
+"""
+
+
+def test_warming_up_builds_every_deferred_model() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", WARMED], capture_output=True, text=True, timeout=60, check=True
+    )
+    built = json.loads(done.stdout)
+
+    assert {"ReferenceVideoArgs", "VaceEditArgs", "TaskResult", "TaskList", "Cost"} <= set(built)
+    assert [name for name, complete in built.items() if not complete] == []

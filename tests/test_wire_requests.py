@@ -16,9 +16,9 @@ from wan_video_mcp.emulator import EmulatorOptions, EmulatorState, RunningEmulat
 from wan_video_mcp.emulator.state import OssObject, RecordedRequest
 from wan_video_mcp.params import ReferenceVideoArgs
 from wan_video_mcp.params.parsing import parse_arguments
-from wan_video_mcp.providers import ProviderTransport
 from wan_video_mcp.providers.base import SubmitAccepted
 from wan_video_mcp.providers.modellix import ModellixAdapter
+from wan_video_mcp.providers.transport import ProviderTransport
 from wan_video_mcp.settings import Settings
 
 pytestmark = pytest.mark.anyio

@@ -23,7 +23,8 @@ from wan_video_mcp.emulator import (
     serve_emulator,
 )
 from wan_video_mcp.errors import ProviderAuthError, ProviderError, TaskNotFound
-from wan_video_mcp.providers import HttpResponse, ProviderRegistry
+from wan_video_mcp.providers.base import HttpResponse
+from wan_video_mcp.providers.registry import ProviderRegistry
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.tasks import TaskState
 

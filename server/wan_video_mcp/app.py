@@ -37,7 +37,7 @@ from wan_video_mcp.params import EditVideoArgs, GetTaskArgs, ReferenceVideoArgs,
 from wan_video_mcp.params.schema import input_schema
 from wan_video_mcp.player import player_extension, tool_meta
 from wan_video_mcp.prompts import add_prompts
-from wan_video_mcp.providers import ProviderRegistry
+from wan_video_mcp.providers.registry import ProviderRegistry
 from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.tasking import TaskMemory, TasksExtension, legacy_tasks

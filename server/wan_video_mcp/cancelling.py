@@ -8,8 +8,8 @@ import json
 from typing import cast
 
 from wan_video_mcp.errors import ProviderUnavailable
-from wan_video_mcp.providers import ProviderAdapter, ProviderTransport, RequestNotSent, RequestOutcomeUnknown
-from wan_video_mcp.providers.base import HttpResponse
+from wan_video_mcp.providers.base import HttpResponse, ProviderAdapter
+from wan_video_mcp.providers.transport import ProviderTransport, RequestNotSent, RequestOutcomeUnknown
 from wan_video_mcp.service import VideoService
 from wan_video_mcp.tasks import CancelOutcome, TaskResult
 

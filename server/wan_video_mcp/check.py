@@ -11,9 +11,15 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from wan_video_mcp.providers import ProviderAdapter, ProviderRegistry, ProviderTransport
+from wan_video_mcp.providers.base import ProviderAdapter
 from wan_video_mcp.providers.modellix import ModellixAdapter, ModellixEnvelope
-from wan_video_mcp.providers.transport import RequestNotSent, RequestOutcomeUnknown, build_http_client
+from wan_video_mcp.providers.registry import ProviderRegistry
+from wan_video_mcp.providers.transport import (
+    ProviderTransport,
+    RequestNotSent,
+    RequestOutcomeUnknown,
+    build_http_client,
+)
 from wan_video_mcp.settings import Settings
 
 Verdict = Literal["accepted", "rejected", "not_set", "unverified"]

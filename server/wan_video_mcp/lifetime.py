@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from wan_video_mcp.providers import ProviderRegistry
+from wan_video_mcp.deferred import build_deferred_models
+from wan_video_mcp.providers.registry import ProviderRegistry
 from wan_video_mcp.settings import Settings
 
 if TYPE_CHECKING:
@@ -40,13 +41,15 @@ class LazyRuntime:
     async def keep(self) -> None:
         """Builds the runtime and holds it open; runs for the server's life in the lifespan's
         task group (the runtime's own task group is entered and left by this one task)."""
-        with anyio.move_on_after(WARM_UP_SECONDS):
+        with anyio.move_on_after(WARM_UP_SECONDS) as idle:
             await self._wanted.wait()
         from wan_video_mcp.runtime import open_runtime  # noqa: PLC0415  (off the start-up path)
 
         async with open_runtime(self._settings, self._registry) as runtime:
             self._runtime = runtime
             self._ready.set()
+            if idle.cancelled_caught:  # nobody waiting: build what the first call would
+                await anyio.to_thread.run_sync(build_deferred_models)
             await self._closing.wait()
 
     def close(self) -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from wan_video_mcp.deferred import DeferredModel
 from wan_video_mcp.params import ListTasksArgs
 
 if TYPE_CHECKING:  # the journal and the spending are the runtime's: not imported at start
@@ -20,7 +21,7 @@ PROMPT_EXCERPT = 120
 JOURNAL_STATES = {"queued": ("queued", "submitting"), "submit_unknown": ("submit_unknown", "submitting")}
 
 
-class TaskSummary(BaseModel):
+class TaskSummary(DeferredModel):
     task_id: str | None = Field(description="Pass it to get_task; null when a submit's outcome is unknown.")
     status: str = Field(description="As last seen by this server; get_task refreshes it.")
     tool: str
@@ -35,7 +36,7 @@ class TaskSummary(BaseModel):
     local_file: str | None = Field(default=None, description="The saved video, when saved.")
 
 
-class TaskList(BaseModel):
+class TaskList(DeferredModel):
     """structuredContent of list_tasks."""
 
     tasks: list[TaskSummary]

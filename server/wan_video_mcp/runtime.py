@@ -15,8 +15,8 @@ from wan_video_mcp.downloads import VideoSaver
 from wan_video_mcp.journal import open_journal
 from wan_video_mcp.linkguard import LinkGuard
 from wan_video_mcp.preview import Previewer
-from wan_video_mcp.providers import ProviderRegistry, ProviderTransport
-from wan_video_mcp.providers.transport import build_http_client
+from wan_video_mcp.providers.registry import ProviderRegistry
+from wan_video_mcp.providers.transport import ProviderTransport, build_http_client
 from wan_video_mcp.retention import keep_journal_tidy
 from wan_video_mcp.service import VideoService
 from wan_video_mcp.settings import Settings

@@ -26,16 +26,12 @@ from wan_video_mcp.journal import Journal, JournalRecord, fingerprint
 from wan_video_mcp.locks import KeyedLocks
 from wan_video_mcp.pacing import TypicalRunTimes
 from wan_video_mcp.params import GeneratingArgs
-from wan_video_mcp.providers import (
-    ProviderAdapter,
-    ProviderRegistry,
-    ProviderTransport,
-    RequestNotSent,
-    RequestOutcomeUnknown,
-)
 from wan_video_mcp.providers.base import (
     UNREADABLE,
+    ProviderAdapter,
 )
+from wan_video_mcp.providers.registry import ProviderRegistry
+from wan_video_mcp.providers.transport import ProviderTransport, RequestNotSent, RequestOutcomeUnknown
 from wan_video_mcp.ratelimits import SubmitLimiter
 from wan_video_mcp.results import LINK_EXPIRED_NOTE, SAVING_NOTE, LiveFacts, task_result
 from wan_video_mcp.settings import Settings

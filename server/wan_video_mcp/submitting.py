@@ -15,14 +15,15 @@ from wan_video_mcp.costs.model import Cost
 from wan_video_mcp.errors import ProviderUnavailable, WanError
 from wan_video_mcp.journal import Claim, Journal, JournalRecord
 from wan_video_mcp.params import GeneratingArgs
-from wan_video_mcp.providers import (
+from wan_video_mcp.providers.base import (
     HttpRequest,
     ProviderAdapter,
-    ProviderTransport,
-    RequestNotSent,
-    RequestOutcomeUnknown,
+    SubmitAccepted,
+    SubmitAnswer,
+    SubmitRefused,
+    SubmitUnclear,
 )
-from wan_video_mcp.providers.base import SubmitAccepted, SubmitAnswer, SubmitRefused, SubmitUnclear
+from wan_video_mcp.providers.transport import ProviderTransport, RequestNotSent, RequestOutcomeUnknown
 from wan_video_mcp.tasks import TaskHandle, UploadedInput
 from wan_video_mcp.waiting import Clock, Deadline
 

@@ -8,10 +8,11 @@ from enum import StrEnum
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from wan_video_mcp.costs.model import Cost
+from wan_video_mcp.deferred import DeferredModel
 from wan_video_mcp.errors import InvalidRequest
 from wan_video_mcp.settings import PROVIDER_NAMES, ProviderName
 
@@ -71,7 +72,7 @@ def bad_handle(text: str, problem: str) -> InvalidRequest:
     )
 
 
-class TaskSnapshot(BaseModel):
+class TaskSnapshot(DeferredModel):
     """What one poll of the provider said, in canonical terms."""
 
     model_config = ConfigDict(frozen=True)
@@ -86,12 +87,12 @@ class TaskSnapshot(BaseModel):
     error_message: str | None = None
 
 
-class TaskError(BaseModel):
+class TaskError(DeferredModel):
     code: str | None = Field(default=None, description="The provider's error code, when it gave one.")
     message: str = Field(description="What went wrong, in the provider's words or ours.")
 
 
-class ContinueWith(BaseModel):
+class ContinueWith(DeferredModel):
     """The exact call that keeps waiting for this task."""
 
     tool: Literal["get_task"] = "get_task"
@@ -102,7 +103,7 @@ class ContinueWith(BaseModel):
     )
 
 
-class UploadedInput(BaseModel):
+class UploadedInput(DeferredModel):
     """A local file the server made reachable for the provider before submitting."""
 
     parameter: str = Field(description="Which argument held the file, e.g. reference_images[0].")
@@ -121,7 +122,7 @@ class UploadedInput(BaseModel):
     )
 
 
-class VideoProperties(BaseModel):
+class VideoProperties(DeferredModel):
     """The finished video as read from the saved file (not as requested)."""
 
     duration_seconds: float | None = None
@@ -132,7 +133,7 @@ class VideoProperties(BaseModel):
     size_bytes: int
 
 
-class CancelOutcome(BaseModel):
+class CancelOutcome(DeferredModel):
     """What a cancel_task call did."""
 
     outcome: Literal["canceled", "refused", "not_supported", "already_finished", "unknown"] = Field(
@@ -143,7 +144,7 @@ class CancelOutcome(BaseModel):
     message: str
 
 
-class DryRun(BaseModel):
+class DryRun(DeferredModel):
     """What a dry run would have sent (nothing was)."""
 
     request: dict[str, Any] = Field(
@@ -158,7 +159,7 @@ class DryRun(BaseModel):
     )
 
 
-class TaskResult(BaseModel):
+class TaskResult(DeferredModel):
     """structuredContent of every tool result (the tools' outputSchema)."""
 
     task_id: str | None = Field(

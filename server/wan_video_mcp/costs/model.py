@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from wan_video_mcp.deferred import DeferredModel
 
 
-class Cost(BaseModel):
+class Cost(DeferredModel):
     """What the job costs: estimated from the price table before submitting; after success, the
     provider's reported usage priced the same way (or its own figure)."""
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self, get_origin
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from wan_video_mcp.deferred import DeferredModel
 from wan_video_mcp.params.media import OSS_PREFIX, MediaItem, MediaKind, media_items, replaced
 from wan_video_mcp.settings import ProviderName
 
@@ -82,7 +83,7 @@ NegativePrompt = Annotated[
 CALL_OPTION_FIELDS = ("provider", "wait_seconds", "force_new", "dry_run")
 
 
-class StrictArguments(BaseModel):
+class StrictArguments(DeferredModel):
     """Unknown arguments and values of the wrong JSON type are refused ("5" is not 5, "yes" is
     not true), with one documented exception: array and object parameters sent as JSON text."""
 

@@ -11,23 +11,47 @@ model reads it: the tool descriptions and each result's text.
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import Sequence
 from functools import cache
+from importlib.resources import files
 from typing import Any, cast
 
 from pydantic import BaseModel
 
 from wan_video_mcp.params.common import CALL_OPTION_FIELDS
 
+FROZEN_FILE = "schemas.json"
+
+
+@cache
+def frozen_schemas() -> dict[str, dict[str, Any]]:
+    """Each model's schema by class name, as `freeze` wrote them."""
+    return json.loads(files("wan_video_mcp.params").joinpath(FROZEN_FILE).read_text("utf-8"))
+
 
 def input_schema(model: type[BaseModel], providers: Sequence[str] | None = None) -> dict[str, Any]:
     """The tool input schema for `model`; `providers` narrows the `provider` enum."""
+    frozen = frozen_schemas().get(model.__name__)
+    schema = copy.deepcopy(frozen) if frozen is not None else generated_input_schema(model)
+    if providers is not None and "provider" in schema["properties"]:
+        schema["properties"]["provider"]["enum"] = list(providers)
+    return schema
+
+
+def result_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The outputSchema for `model` (one shared, unchanging copy)."""
+    frozen = frozen_schemas().get(model.__name__)
+    return frozen if frozen is not None else generated_result_schema(model)
+
+
+def generated_input_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The input schema written from `model` itself: every description, enum, range, default."""
     schema = model.model_json_schema()
     schema.pop("title", None)
     properties = cast(dict[str, dict[str, Any]], schema["properties"])
     cleaned = {name: _clean_property(prop) for name, prop in properties.items()}
-    if providers is not None and "provider" in cleaned:
-        cleaned["provider"]["enum"] = list(providers)
     ordered = {name: prop for name, prop in cleaned.items() if name not in CALL_OPTION_FIELDS}
     ordered.update({name: cleaned[name] for name in CALL_OPTION_FIELDS if name in cleaned})
     schema["properties"] = ordered
@@ -55,8 +79,8 @@ def _clean_property(prop: dict[str, Any]) -> dict[str, Any]:
 
 
 @cache
-def result_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The outputSchema for `model`: its structure only, `$defs` inlined (each is used once)."""
+def generated_result_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The outputSchema written from `model`: its structure only, `$defs` inlined (each is used once)."""
     schema = model.model_json_schema()
     return _structure(schema, schema.get("$defs", {}))
 

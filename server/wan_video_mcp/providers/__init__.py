@@ -1,16 +1,3 @@
-"""One small adapter per provider, a transport that sends their requests, and a registry."""
-
-from wan_video_mcp.providers.base import HttpRequest, HttpResponse, KeyVerdict, ProviderAdapter
-from wan_video_mcp.providers.registry import ProviderRegistry
-from wan_video_mcp.providers.transport import ProviderTransport, RequestNotSent, RequestOutcomeUnknown
-
-__all__ = [
-    "HttpRequest",
-    "HttpResponse",
-    "KeyVerdict",
-    "ProviderAdapter",
-    "ProviderRegistry",
-    "ProviderTransport",
-    "RequestNotSent",
-    "RequestOutcomeUnknown",
-]
+"""One small adapter per provider (base.py and one module each), a transport that sends their
+requests (transport.py), what each offers (catalogue.py) and a registry. Import from the module
+that holds a name: this package imports nothing, so the tool definitions need none of it."""

@@ -9,14 +9,13 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from wan_video_mcp.errors import WanError
-from wan_video_mcp.params import GeneratingArgs, ModelName, ReferenceVideoArgs
+from wan_video_mcp.params import GeneratingArgs, ReferenceVideoArgs
 from wan_video_mcp.providers.base import CallKind, HttpRequest, HttpResponse, KeyVerdict, ProviderAdapter
+from wan_video_mcp.providers.catalogue import AIMLAPI_R2V
 from wan_video_mcp.providers.dashscope import status_to_state
 from wan_video_mcp.providers.errormap import ErrorKind, build_error, kind_from_status, retry_after_seconds
-from wan_video_mcp.settings import Settings
 from wan_video_mcp.tasks import TaskSnapshot, TaskState, expiry_of
 
-MODEL_ID = "alibaba/wan-2-7-r2v"
 GENERATIONS_PATH = "/v2/video/generations"
 DURATIONS = (5, 10, 15)
 STATES = {
@@ -76,13 +75,6 @@ class AimlApiAdapter(ProviderAdapter):
     task_id_rule: ClassVar[str] = "letters, digits and '-' '_' '.' ':' '/' (no '..'), at most 256 characters"
     # [doc] 400 validation, 401 key, 403 out of credits, 429 rate limit.
     refusal_statuses: ClassVar[frozenset[int]] = frozenset({400, 401, 403, 429})
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self.base_url = settings.aimlapi_base_url
-
-    def model_id(self, model: ModelName) -> str | None:
-        return MODEL_ID if model == "wan2.7-r2v" else None
 
     def unsupported(self, args: GeneratingArgs) -> str | None:
         if (reason := super().unsupported(args)) is not None:
@@ -154,7 +146,7 @@ class AimlApiAdapter(ProviderAdapter):
 
 def aimlapi_body(args: ReferenceVideoArgs) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "model": MODEL_ID,
+        "model": AIMLAPI_R2V,
         "prompt": args.prompt,
         "resolution": args.resolution.lower(),
         "duration": args.duration,

@@ -8,7 +8,6 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from wan_video_mcp.errors import WanError
-from wan_video_mcp.params import ModelName
 from wan_video_mcp.providers.base import CallKind, HttpRequest, HttpResponse
 from wan_video_mcp.providers.dashscope import DashScopeCompatibleSubmit, status_to_state
 from wan_video_mcp.providers.errormap import (
@@ -17,7 +16,6 @@ from wan_video_mcp.providers.errormap import (
     kind_from_status,
     retry_after_seconds,
 )
-from wan_video_mcp.settings import Settings
 from wan_video_mcp.tasks import TaskSnapshot, TaskState, expiry_of
 
 SUBMIT_PATH = "/wan/api/v1/services/aigc/video-generation/video-synthesis"
@@ -81,18 +79,6 @@ class ApiyiAdapter(DashScopeCompatibleSubmit):
     # [doc] 400 invalid or too many references, 401 key, 403 moderation or permission, 429 rate
     # limit or balance. Its 500 "upstream error" may come after DashScope created the job.
     refusal_statuses: ClassVar[frozenset[int]] = frozenset({400, 401, 403, 429})
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self.base_url = settings.apiyi_base_url
-        self.offers_vace = settings.apiyi_enable_vace
-
-    def model_id(self, model: ModelName) -> str | None:
-        # APIYI documents only the wan2.7 models; VACE through its DashScope-compatible
-        # path is undocumented, so it is opt-in (APIYI_ENABLE_VACE).
-        if model == "wan2.1-vace-plus" and not self.offers_vace:
-            return None
-        return model
 
     def poll_request(self, task_id: str) -> HttpRequest:
         return HttpRequest("GET", self.task_path(f"{self.base_url}/v1/tasks/", task_id), self._auth())

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from wan_video_mcp.errors import ProviderUnavailable, WanError
 from wan_video_mcp.params import GeneratingArgs, ModelName
 from wan_video_mcp.params.media import is_local
+from wan_video_mcp.providers import catalogue
 from wan_video_mcp.settings import ProviderName, Settings
 from wan_video_mcp.tasks import TaskSnapshot
 
@@ -119,6 +120,8 @@ class ProviderAdapter(ABC):
         key = settings.api_key(self.name)
         self._key = key.get_secret_value() if key is not None else None
         self._bucket = settings.s3_bucket is not None
+        self._settings = settings
+        self.base_url = catalogue.base_url(self.name, settings)
 
     @property
     def configured(self) -> bool:
@@ -127,9 +130,9 @@ class ProviderAdapter(ABC):
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._key or ''}"}
 
-    @abstractmethod
     def model_id(self, model: ModelName) -> str | None:
         """This provider's name for `model`, or None when it does not offer it."""
+        return catalogue.model_id(self.name, model, self._settings)
 
     def unsupported(self, args: GeneratingArgs) -> str | None:
         """Why this provider cannot honour `args` exactly (None when it can)."""

@@ -14,14 +14,9 @@ from wan_video_mcp.params import GeneratingArgs, ModelName
 from wan_video_mcp.providers.base import CallKind, HttpRequest, HttpResponse, KeyVerdict, ProviderAdapter
 from wan_video_mcp.providers.dashscope_body import dashscope_body
 from wan_video_mcp.providers.errormap import ErrorKind, build_error, kind_from_status, retry_after_seconds
-from wan_video_mcp.settings import DashScopeRegion, Settings
+from wan_video_mcp.settings import Settings
 from wan_video_mcp.tasks import TaskSnapshot, TaskState, expiry_of
 
-REGION_BASE_URLS: dict[DashScopeRegion, str] = {
-    "intl": "https://dashscope-intl.aliyuncs.com",
-    "cn": "https://dashscope.aliyuncs.com",
-    "us": "https://dashscope-us.aliyuncs.com",
-}
 SUBMIT_PATH = "/api/v1/services/aigc/video-generation/video-synthesis"
 STATES = {
     "PENDING": TaskState.QUEUED,
@@ -125,7 +120,6 @@ class DashScopeAdapter(DashScopeCompatibleSubmit):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.region = settings.dashscope_region
-        self.base_url = settings.dashscope_base_url or REGION_BASE_URLS[self.region]
 
     def unsupported(self, args: GeneratingArgs) -> str | None:
         return None  # DashScope takes every parameter, and reads its own oss:// uploads
@@ -144,11 +138,6 @@ class DashScopeAdapter(DashScopeCompatibleSubmit):
     def extra_headers(self, args: GeneratingArgs) -> dict[str, str]:
         # DashScope resolves oss:// inputs from its temporary upload only when asked to.
         return {"X-DashScope-OssResourceResolve": "enable"} if args.uses_oss() else {}
-
-    def model_id(self, model: ModelName) -> str | None:
-        if model == "wan2.1-vace-plus" and self.region == "cn":
-            return "wanx2.1-vace-plus"  # the Beijing region keeps the older name
-        return model
 
     def poll_request(self, task_id: str) -> HttpRequest:
         return HttpRequest("GET", self.task_path(f"{self.base_url}/api/v1/tasks/", task_id), self._auth())

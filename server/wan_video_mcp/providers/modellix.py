@@ -20,7 +20,6 @@ from wan_video_mcp.providers.base import (
 from wan_video_mcp.providers.dashscope import status_to_state
 from wan_video_mcp.providers.dashscope_body import VACE_INPUT_FIELDS, VACE_PARAMETER_FIELDS
 from wan_video_mcp.providers.errormap import build_error, kind_from_status, retry_after_seconds
-from wan_video_mcp.settings import Settings
 from wan_video_mcp.tasks import TaskSnapshot, TaskState, expiry_of, from_epoch
 
 STATES = {
@@ -34,7 +33,6 @@ STATES = {
     "canceled": TaskState.CANCELED,
     "cancelled": TaskState.CANCELED,
 }
-OFFERED: tuple[ModelName, ...] = ("wan2.7-r2v", "wan2.7-videoedit", "wan2.1-vace-plus")
 
 
 class _Lenient(BaseModel):
@@ -88,13 +86,6 @@ class ModellixAdapter(ProviderAdapter):
     refusal_statuses: ClassVar[frozenset[int]] = frozenset({400, 401, 402, 429})
     # [doc] wan2.7-videoedit video_url: "Input video URL (HTTP/HTTPS/OSS) or Base64 encoded data".
     inline_fields: ClassVar[frozenset[tuple[ModelName, str]]] = frozenset({("wan2.7-videoedit", "video_url")})
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self.base_url = settings.modellix_base_url
-
-    def model_id(self, model: ModelName) -> str | None:
-        return model if model in OFFERED else None
 
     def unsupported(self, args: GeneratingArgs) -> str | None:
         if (reason := super().unsupported(args)) is not None:

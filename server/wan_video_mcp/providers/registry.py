@@ -3,34 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from wan_video_mcp.errors import ConfigurationError, InvalidRequest
 from wan_video_mcp.params import GeneratingArgs, ModelName
-from wan_video_mcp.providers.aimlapi import AimlApiAdapter
-from wan_video_mcp.providers.apiyi import ApiyiAdapter
-from wan_video_mcp.providers.base import ProviderAdapter
-from wan_video_mcp.providers.dashscope import DashScopeAdapter
-from wan_video_mcp.providers.modellix import ModellixAdapter
+from wan_video_mcp.providers import catalogue
 from wan_video_mcp.settings import PROVIDER_NAMES, ProviderName, Settings
 from wan_video_mcp.tasks import TaskHandle, bad_handle
 
+if TYPE_CHECKING:
+    from wan_video_mcp.providers.base import ProviderAdapter
+
 
 class ProviderRegistry:
+    """The adapters are built on first use: what is offered where (tools/list, the player)
+    is the catalogue's, so serving the tool definitions imports none of them."""
+
     def __init__(self, settings: Settings) -> None:
+        self._settings = settings
         self._default: ProviderName | None = settings.provider
-        self._adapters: dict[ProviderName, ProviderAdapter] = {
-            "dashscope": DashScopeAdapter(settings),
-            "apiyi": ApiyiAdapter(settings),
-            "modellix": ModellixAdapter(settings),
-            "aimlapi": AimlApiAdapter(settings),
-        }
+        self._built: dict[ProviderName, ProviderAdapter] | None = None
+
+    @property
+    def _adapters(self) -> dict[ProviderName, ProviderAdapter]:
+        if self._built is None:
+            self._built = _adapters_for(self._settings)
+        return self._built
 
     def __iter__(self) -> Iterator[ProviderAdapter]:
         return iter(self._adapters.values())
 
     def base_urls(self) -> list[str]:
         """Where each provider is reached (its result links may come from there too)."""
-        return [adapter.base_url for adapter in self]
+        return [catalogue.base_url(name, self._settings) for name in PROVIDER_NAMES]
 
     def get(self, name: ProviderName) -> ProviderAdapter:
         return self._adapters[name]
@@ -44,7 +49,9 @@ class ProviderRegistry:
         return handle
 
     def offering(self, model: ModelName) -> list[ProviderName]:
-        return [name for name in PROVIDER_NAMES if self._adapters[name].model_id(model) is not None]
+        return [
+            name for name in PROVIDER_NAMES if catalogue.model_id(name, model, self._settings) is not None
+        ]
 
     def choose(self, args: GeneratingArgs) -> ProviderAdapter:
         """The adapter for this call; refuses (before any request) when none fits."""
@@ -131,3 +138,19 @@ class ProviderRegistry:
             f"no configured provider can honour these arguments ({reasons}).",
             self._who_can(args, exclude=set(configured)),
         )
+
+
+def _adapters_for(settings: Settings) -> dict[ProviderName, ProviderAdapter]:
+    # Imported here: the adapters (their answer models, error maps, upload rules) are the
+    # runtime's, not the tool definitions'.
+    from wan_video_mcp.providers.aimlapi import AimlApiAdapter  # noqa: PLC0415
+    from wan_video_mcp.providers.apiyi import ApiyiAdapter  # noqa: PLC0415
+    from wan_video_mcp.providers.dashscope import DashScopeAdapter  # noqa: PLC0415
+    from wan_video_mcp.providers.modellix import ModellixAdapter  # noqa: PLC0415
+
+    return {
+        "dashscope": DashScopeAdapter(settings),
+        "apiyi": ApiyiAdapter(settings),
+        "modellix": ModellixAdapter(settings),
+        "aimlapi": AimlApiAdapter(settings),
+    }

@@ -17,8 +17,8 @@ from wan_video_mcp.errors import DownloadError, UploadError
 from wan_video_mcp.inputs.files import LocalFile
 from wan_video_mcp.linkguard import Hop, LinkGuard
 from wan_video_mcp.params import ModelName
-from wan_video_mcp.providers import ProviderTransport, RequestNotSent, RequestOutcomeUnknown
 from wan_video_mcp.providers.dashscope import DashScopeAdapter
+from wan_video_mcp.providers.transport import ProviderTransport, RequestNotSent, RequestOutcomeUnknown
 from wan_video_mcp.staging.meter import Meter
 from wan_video_mcp.staging.multipart import FormFile, StreamedForm
 from wan_video_mcp.staging.verify import check_sent

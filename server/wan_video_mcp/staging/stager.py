@@ -23,9 +23,10 @@ from wan_video_mcp.linkguard import LinkGuard
 from wan_video_mcp.locks import KeyedLocks
 from wan_video_mcp.params import GeneratingArgs
 from wan_video_mcp.params.media import is_local
-from wan_video_mcp.providers import ProviderAdapter, ProviderRegistry, ProviderTransport
-from wan_video_mcp.providers.base import BUCKET_HINT
+from wan_video_mcp.providers.base import BUCKET_HINT, ProviderAdapter
 from wan_video_mcp.providers.dashscope import DashScopeAdapter
+from wan_video_mcp.providers.registry import ProviderRegistry
+from wan_video_mcp.providers.transport import ProviderTransport
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.staging.bucket import BucketUploads
 from wan_video_mcp.staging.dashscope import DashScopeUploads

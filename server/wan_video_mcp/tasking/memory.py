@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from wan_video_mcp.results import MOMENTARY_NOTES
 from wan_video_mcp.tasks import TaskResult
 
 REMEMBERED = 1000
@@ -65,6 +64,8 @@ class TaskMemory:
         if self._starts.get(task_id) is not None:
             return  # an identical call reusing the task: the task stays what its first call made it
         # What the call said about the moment (a failed query, a save under way) goes stale.
+        from wan_video_mcp.results import MOMENTARY_NOTES  # noqa: PLC0415  (the runtime's)
+
         notes = tuple(note for note in result.notes if not note.startswith(MOMENTARY_NOTES))
         self._starts.put(task_id, StartFacts(result.reused, notes))
 

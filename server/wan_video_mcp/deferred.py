@@ -1,0 +1,20 @@
+"""Models defined at start-up but used only later build their validators then (or at warm-up,
+runtime.py), not on the way to the first `tools/list`."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class DeferredModel(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+
+def build_deferred_models() -> None:
+    """Build every deferred model's validator now, so that no call pays for it."""
+    pending: list[type[BaseModel]] = [DeferredModel]
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model is not DeferredModel:
+            model.model_rebuild()

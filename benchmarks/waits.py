@@ -59,7 +59,8 @@ CALL_TIMEOUT_SECONDS = 600.0  # the client must outwait the server's 50 s budget
 GIVE_UP_SECONDS = 900.0  # a job not final by then counts as lost
 SAMPLE_SECONDS = 0.25
 FIRST_POLLS = 5.0
-PASSED_THROUGH = ("PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "VIRTUAL_ENV")
+# PYTHONPATH: the server measured is the checkout's (not whatever the venv installed).
+PASSED_THROUGH = ("PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "VIRTUAL_ENV", "PYTHONPATH", "MALLOC_ARENA_MAX")
 AGENT = Implementation(name="waits-benchmark", version="1.0")
 
 

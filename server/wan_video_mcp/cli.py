@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -18,6 +20,8 @@ from wan_video_mcp.logs import configure_logging
 from wan_video_mcp.settings import Settings, load_settings
 
 DEMO_OUTPUT = Path("wan-video-mcp-demo")
+M_ARENA_MAX = -8  # glibc's mallopt parameter
+MALLOC_ARENAS = 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,7 +101,20 @@ def _serve_http(settings: Settings, env_file: str | None, host: str, port: int) 
     return _serve(settings, partial(serve_http, build_server(settings), settings, http, host, port))
 
 
+def _limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
+    """Cap glibc's malloc arenas before any thread starts. Worker threads (the journal, file
+    I/O, the contact sheets' decoding) each got an arena of their own (up to 8 per core), and
+    memory freed in one was not reused by the others: 1,000 jobs finishing together peaked at
+    727 MB with contact sheets (357 MB capped) and 201 MB without (171 MB capped).
+    MALLOC_ARENA_MAX in the environment still decides; other C libraries have no such call."""
+    if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, arenas)  # 1 on success; 0 (ignored) elsewhere
+
+
 def _serve(settings: Settings, run: Callable[[], Awaitable[None]] | None) -> int:
+    _limit_malloc_arenas()
     try:
         anyio.run(run or build_server(settings).run_stdio_async)
     except BaseException as exc:

@@ -106,8 +106,9 @@ def _limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
     I/O, the contact sheets' decoding) each got an arena of their own (up to 8 per core), and
     memory freed in one was not reused by the others: 1,000 jobs finishing together peaked at
     727 MB with contact sheets (357 MB capped) and 201 MB without (171 MB capped).
-    MALLOC_ARENA_MAX in the environment still decides; other C libraries have no such call."""
-    if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
+    MALLOC_ARENA_MAX (or GLIBC_TUNABLES' arena_max) still decides; other C libraries have no such call."""
+    chosen = os.environ.get("MALLOC_ARENA_MAX") or "arena_max" in os.environ.get("GLIBC_TUNABLES", "")
+    if chosen or not sys.platform.startswith("linux"):
         return
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).mallopt(M_ARENA_MAX, arenas)  # 1 on success; 0 (ignored) elsewhere

@@ -48,8 +48,10 @@ class LazyRuntime:
         async with open_runtime(self._settings, self._registry) as runtime:
             self._runtime = runtime
             self._ready.set()
-            if idle.cancelled_caught:  # nobody waiting: build what the first call would
-                await anyio.to_thread.run_sync(build_deferred_models)
+            if idle.cancelled_caught:
+                # Nobody has asked yet: build what the first call would, on this thread as that
+                # call would (~50 ms, once; never two builds of one model at the same time).
+                build_deferred_models()
             await self._closing.wait()
 
     def close(self) -> None:

@@ -1,5 +1,5 @@
 """Models defined at start-up but used only later build their validators then (or at warm-up,
-runtime.py), not on the way to the first `tools/list`."""
+lifetime.py), not on the way to the first `tools/list`."""
 
 from __future__ import annotations
 

@@ -297,3 +297,31 @@ async def test_run_times_are_the_newest_successes_of_one_provider_and_model(open
     assert len(times) == 2 and all(0 <= seconds < 5 for seconds in times)
     assert await journal.run_times("dashscope", "wan2.7-r2v", limit=20) == []
     assert len(await journal.run_times("dashscope", "wan2.7-videoedit", limit=20)) == 3
+
+
+async def test_many_calls_at_once_each_get_their_own_answer(open_store: Opener) -> None:
+    """A thousand jobs finishing together: calls queued behind one another share trips to the
+    journal (journal/serial.py), and each caller still gets its own row back."""
+    journal = await open_store()
+    rows: dict[int, int] = {}
+
+    async def submit(n: int) -> None:
+        row = (await claim(journal, {"n": n})).row
+        assert row is not None and await journal.mark_submitted(row, f"dashscope:many-{n}")
+        rows[n] = row
+
+    async def follow(n: int) -> None:
+        await journal.record_snapshot(
+            f"dashscope:many-{n}", TaskSnapshot(state=TaskState.RUNNING, raw_status="RUNNING")
+        )
+        record = await journal.get(f"dashscope:many-{n}")
+        assert record is not None and record.id == rows[n] and record.params == {"n": n}
+        assert record.state == "running"
+
+    async with anyio.create_task_group() as tg:
+        for n in range(150):
+            tg.start_soon(submit, n)
+    async with anyio.create_task_group() as tg:
+        for n in range(150):
+            tg.start_soon(follow, n)
+    assert len(set(rows.values())) == 150

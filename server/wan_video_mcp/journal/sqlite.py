@@ -44,6 +44,7 @@ from wan_video_mcp.journal.rows import (
     run_seconds,
     snapshot_values,
 )
+from wan_video_mcp.journal.serial import SerialRunner
 from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.tasks import TaskSnapshot, utc_now
 
@@ -116,8 +117,8 @@ class SqliteJournal:
     def __init__(self, connection: sqlite3.Connection, redactor: Redactor) -> None:
         self._db = connection
         self._redactor = redactor
-        # One thread at a time on the one connection.
-        self._limiter = anyio.CapacityLimiter(1)
+        # One thread at a time on the one connection; calls queued meanwhile share a trip.
+        self._serial = SerialRunner()
 
     @classmethod
     async def open(cls, path: Path, redactor: Redactor | None = None) -> SqliteJournal:
@@ -133,7 +134,7 @@ class SqliteJournal:
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T], durable: bool = True) -> T:
         work = partial(fn, self._db) if durable else partial(_lightly, fn, self._db)
-        return await anyio.to_thread.run_sync(work, limiter=self._limiter)
+        return await self._serial.run(work)
 
     async def claim(
         self,

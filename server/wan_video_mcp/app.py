@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncGenerator, Iterable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, unquote, urlparse
 
 import anyio
@@ -15,6 +15,7 @@ from mcp.server.extension import Extension
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
+from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 from mcp_types import (
     INVALID_PARAMS,
@@ -40,11 +41,14 @@ from wan_video_mcp.prompts import add_prompts
 from wan_video_mcp.providers.registry import ProviderRegistry
 from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.settings import Settings
+from wan_video_mcp.stdout import batched_stdout
 from wan_video_mcp.tasking import TaskMemory, TasksExtension, legacy_tasks
 from wan_video_mcp.tasktools import task_tools
 from wan_video_mcp.toolkit import define_tool, lazy_body
 
 if TYPE_CHECKING:
+    from anyio import AsyncFile
+
     from wan_video_mcp.journal import JournalRecord
 
 RECENT_URI = "wan://tasks/recent"
@@ -77,6 +81,12 @@ class WanServer(MCPServer[LazyRuntime]):
             raise ResourceNotFoundError(exc.message) from None
         mime_type = "image/jpeg" if str(uri).endswith(".jpg") else "video/mp4"
         return [ReadResourceContents(content=data, mime_type=mime_type)]
+
+    async def run_stdio_async(self) -> None:
+        """The SDK's own, with stdout written in batches (stdout.py)."""
+        async with batched_stdout() as stdout, stdio_server(stdout=cast("AsyncFile[str]", stdout)) as streams:
+            options = self._lowlevel_server.create_initialization_options()
+            await self._lowlevel_server.run(*streams, options)
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[LazyRuntime, Any] | None = None

@@ -26,6 +26,7 @@ from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import RunningEmulator
 from wan_video_mcp.emulator.state import sample_video
 from wan_video_mcp.preview.previewer import BUSY_NOTE, Preview, Previewer
+from wan_video_mcp.preview.reader import read
 
 pytestmark = pytest.mark.anyio
 
@@ -150,3 +151,18 @@ async def test_a_result_does_not_wait_long_for_a_busy_decoder(tmp_path: Path) ->
 
     assert busy[0].sheet is None and busy[0].notes == [BUSY_NOTE]
     assert later.sheet is not None and later.video is not None
+
+
+def test_frames_are_scaled_to_their_tile_while_decoding(tmp_path: Path) -> None:
+    """The reader converts each kept frame straight to its tile's size (no full-size picture
+    held); what it gives is the same picture as a full-size frame scaled afterwards."""
+    video = tmp_path / "video.mp4"
+    video.write_bytes(sample_video())
+    scaled, whole = read(video, 4, 300), read(video, 4, None)
+
+    assert [frame.image.size for frame in scaled.frames] == [(300, 169)] * 4
+    assert [frame.image.size for frame in whole.frames] == [(1280, 720)] * 4
+    for small, big in zip(scaled.frames, whole.frames, strict=True):
+        assert small.seconds == big.seconds
+        reference = big.image.resize((300, 169), Image.Resampling.LANCZOS)
+        assert max(ImageStat.Stat(ImageChops.difference(small.image, reference)).mean) < 6

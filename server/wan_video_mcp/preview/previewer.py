@@ -14,6 +14,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from wan_video_mcp.preview.layout import tile_width
 from wan_video_mcp.preview.reader import Reading, read
 from wan_video_mcp.tasks import VideoProperties
 
@@ -96,7 +97,8 @@ class Previewer:
     async def _read_within(self, video: Path, frames: int) -> Reading | None:
         # Within a turn (see _preview): waiting for one is not the file's fault.
         with anyio.move_on_after(READ_SECONDS):
-            return await anyio.to_thread.run_sync(read, video, frames, abandon_on_cancel=True)
+            width = tile_width(frames, self._width) if frames else None
+            return await anyio.to_thread.run_sync(read, video, frames, width, abandon_on_cancel=True)
         return None
 
     async def _sheet(self, reading: Reading, path: Path, cached: bool) -> bytes | None:

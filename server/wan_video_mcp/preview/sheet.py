@@ -7,10 +7,10 @@ import math
 
 from PIL import Image, ImageDraw, ImageFont
 
+from wan_video_mcp.preview.layout import GAP, columns, tile_height, tile_width
 from wan_video_mcp.preview.reader import Frame
 
 QUALITIES = (82, 72, 62, 52, 42, 32)
-GAP = 4
 LABEL_SIZE = 18
 
 
@@ -18,23 +18,21 @@ def contact_sheet(frames: list[Frame], width: int, max_bytes: int) -> bytes:
     """A grid of `frames` (two columns up to four frames, then three), each tile labelled
     with its time, at most `width` px wide, as a JPEG of at most `max_bytes` when the
     quality ladder allows (the smallest rung otherwise)."""
-    columns = 2 if len(frames) <= 4 else 3
-    columns = min(columns, len(frames))
-    rows = math.ceil(len(frames) / columns)
-    tile_w = (width - GAP * (columns - 1)) // columns
-    first = frames[0].image
-    tile_h = max(1, round(tile_w * first.height / first.width))
+    across = columns(len(frames))
+    rows = math.ceil(len(frames) / across)
+    tile_w = tile_width(len(frames), width)
+    tile_h = tile_height(tile_w, frames[0].image.width, frames[0].image.height)
     sheet = Image.new(
-        "RGB", (columns * tile_w + GAP * (columns - 1), rows * tile_h + GAP * (rows - 1)), "black"
+        "RGB", (across * tile_w + GAP * (across - 1), rows * tile_h + GAP * (rows - 1)), "black"
     )
     for index, frame in enumerate(frames):
         tile = _labelled(frame, tile_w, tile_h)
-        sheet.paste(tile, ((index % columns) * (tile_w + GAP), (index // columns) * (tile_h + GAP)))
+        sheet.paste(tile, ((index % across) * (tile_w + GAP), (index // across) * (tile_h + GAP)))
     return _jpeg(sheet, max_bytes)
 
 
 def _labelled(frame: Frame, width: int, height: int) -> Image.Image:
-    tile = frame.image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)  # pyright: ignore[reportUnknownMemberType]
+    tile = _tile(frame.image, width, height)
     draw = ImageDraw.Draw(tile)
     font = ImageFont.load_default(size=LABEL_SIZE)
     text = f"{frame.seconds:.1f} s"
@@ -42,6 +40,14 @@ def _labelled(frame: Frame, width: int, height: int) -> Image.Image:
     draw.rectangle((left - 4, top - 2, right + 4, bottom + 2), fill=(0, 0, 0))
     draw.text((6, 4), text, fill=(255, 255, 255), font=font)
     return tile
+
+
+def _tile(image: Image.Image, width: int, height: int) -> Image.Image:
+    """A new picture of the tile's size (the reader usually scaled it already; the label is
+    drawn on this copy, never on a frame that may be shown twice)."""
+    if image.size == (width, height) and image.mode == "RGB":
+        return image.copy()
+    return image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)  # pyright: ignore[reportUnknownMemberType]
 
 
 def _jpeg(sheet: Image.Image, max_bytes: int) -> bytes:

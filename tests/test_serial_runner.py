@@ -83,3 +83,21 @@ async def test_a_call_cancelled_before_its_trip_never_runs() -> None:
     assert await runner.run(lambda: "after") == "after"  # the runner goes on
 
     assert ran == ["slow"]
+
+
+async def test_calls_taken_on_a_trip_run_even_when_the_driver_is_cancelled_first() -> None:
+    runner = SerialRunner()
+    ran: list[int] = []
+
+    async def driver() -> None:
+        with anyio.CancelScope() as scope:
+            scope.cancel()  # already cancelled when its trip would start
+            await runner.run(lambda: ran.append(1))
+
+    async def rider() -> None:
+        await runner.run(lambda: ran.append(2))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(rider)
+        tg.start_soon(driver)
+    assert sorted(ran) == [1, 2] or ran == [2]  # the rider's write is never lost

@@ -24,11 +24,11 @@ class _Call(Generic[T]):
         self.finished = False
         self.wake = anyio.Event()  # set when finished, or when this caller is to drive
         self.value: T | None = None
-        self.error: Exception | None = None
+        self.error: BaseException | None = RuntimeError("the journal call did not run")
 
     def run(self) -> None:
         try:
-            self.value = self.fn()
+            self.value, self.error = self.fn(), None
         except Exception as exc:  # raised again in its own caller (result)
             self.error = exc
 
@@ -67,8 +67,10 @@ class SerialRunner:
         for call in batch:
             call.taken = True
         try:
-            # Not abandoned on cancel: every call on the trip finishes (no write half done).
-            await anyio.to_thread.run_sync(_run_all, batch)
+            # Shielded: every call taken runs, even when the driver's caller is cancelled
+            # before the thread starts (a write is never lost or half done).
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_run_all, batch)
         finally:
             self._driving = False
             for call in batch:

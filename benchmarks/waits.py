@@ -15,7 +15,9 @@ submitted, none finished in the emulator) and while finishing (polls that see th
 end, downloads, contact sheets, results), its CPU seconds per job, its peak RSS
 (VmHWM), calls lost (neither a final result nor an error), provider requests per
 job, and the delivery lag: from the emulator's completion moment of a job to the
-client holding its final result (median and max).
+client holding its final result (median and max), and where it goes: the job's end ->
+the status query that sees it (poll pacing), that query -> the video's download request
+(the server's own queueing), the download -> the client holding the result.
 
     python3 benchmarks/waits.py [N ...]          # default: 100 300 1000
     python3 benchmarks/waits.py --no-progress 300   # a client that sends no progress token
@@ -60,7 +62,17 @@ GIVE_UP_SECONDS = 900.0  # a job not final by then counts as lost
 SAMPLE_SECONDS = 0.25
 FIRST_POLLS = 5.0
 # PYTHONPATH: the server measured is the checkout's (not whatever the venv installed).
-PASSED_THROUGH = ("PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "VIRTUAL_ENV", "PYTHONPATH", "MALLOC_ARENA_MAX")
+PASSED_THROUGH = (
+    "PATH",
+    "HOME",
+    "TMPDIR",
+    "LANG",
+    "LC_ALL",
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+    "MALLOC_ARENA_MAX",
+    "GLIBC_TUNABLES",
+)
 AGENT = Implementation(name="waits-benchmark", version="1.0")
 
 
@@ -107,6 +119,7 @@ class Run:
     polls: int
     submits: int
     lags: list[float]
+    stages: dict[str, list[float]]
     bench: Timeline  # this process: the emulator and the client
 
 
@@ -230,6 +243,30 @@ def delivery_lags(state: EmulatorState, outcomes: list[JobOutcome]) -> list[floa
     return lags
 
 
+def lag_stages(state: EmulatorState, outcomes: list[JobOutcome]) -> dict[str, list[float]]:
+    """Where the lag goes, per job: the job's end -> the status query that sees it, that query
+    -> the video's download request, that request -> the client holding the result."""
+    polls: dict[str, list[float]] = {}
+    downloads: dict[str, float] = {}
+    for request in state.requests:
+        name = request.path.rsplit("/", 1)[-1]
+        if request.call == "poll":
+            polls.setdefault(name, []).append(request.at)
+        elif request.call == "download":
+            downloads.setdefault(name.partition(".")[0], request.at)
+    stages: dict[str, list[float]] = {"end -> seen": [], "seen -> download": [], "download -> client": []}
+    for outcome in outcomes:
+        task = state.find("dashscope", (outcome.task_id or "").partition(":")[2])
+        if task is None or outcome.received_at is None or task.token not in downloads:
+            continue
+        seen = min((at for at in polls.get(task.task_id, []) if at >= task.ended_at), default=None)
+        if seen is not None:
+            stages["end -> seen"].append(seen - task.ended_at)
+            stages["seen -> download"].append(downloads[task.token] - seen)
+            stages["download -> client"].append(outcome.received_at - downloads[task.token])
+    return stages
+
+
 def script_jobs(state: EmulatorState, count: int, seed: int) -> None:
     """The next `count` jobs' lengths, varying like real ones (the same for every run)."""
     chance = random.Random(seed)
@@ -290,6 +327,7 @@ async def run_jobs(
         polls=state.count(call="poll") - before[0],
         submits=state.count(call="submit") - before[1],
         lags=delivery_lags(state, outcomes),
+        stages=lag_stages(state, outcomes),
         bench=bench,
     )
 
@@ -326,6 +364,7 @@ def report(run: Run, progress: bool, sheets: str = "") -> None:
         ("requests per job", f"{run.polls / run.count:.1f} status  ({run.submits / run.count:.2f} submit)"),
         ("tool calls per job", f"{calls:.2f}"),
         ("delivery lag", lag_text(run.lags)),
+        *((f"  {stage}", lag_text(values)) for stage, values in run.stages.items()),
         (
             "emulator + client CPU",
             f"{run.bench.percent(run.started, run.last_result):.1f} % of a core  "

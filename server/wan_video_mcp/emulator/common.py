@@ -44,6 +44,7 @@ async def record(request: Request, state: EmulatorState, provider: str, call: Ca
             headers={key.lower(): value for key, value in request.headers.items()},
             query=dict(request.query_params),
             body=body,
+            at=state.clock.now(),
         )
     )
     return body

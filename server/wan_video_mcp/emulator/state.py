@@ -169,6 +169,7 @@ class RecordedRequest:
     headers: dict[str, str]
     query: dict[str, str]
     body: Any
+    at: float = 0.0  # on the emulator's clock
 
 
 class EmulatorState:

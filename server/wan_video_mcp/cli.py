@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
-import os
 import sys
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -17,11 +15,10 @@ from pydantic import ValidationError
 from wan_video_mcp.app import build_server
 from wan_video_mcp.errors import ConfigurationError
 from wan_video_mcp.logs import configure_logging
+from wan_video_mcp.malloc_tuning import tune_malloc
 from wan_video_mcp.settings import Settings, load_settings
 
 DEMO_OUTPUT = Path("wan-video-mcp-demo")
-M_ARENA_MAX = -8  # glibc's mallopt parameter
-MALLOC_ARENAS = 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,21 +98,8 @@ def _serve_http(settings: Settings, env_file: str | None, host: str, port: int) 
     return _serve(settings, partial(serve_http, build_server(settings), settings, http, host, port))
 
 
-def _limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
-    """Cap glibc's malloc arenas before any thread starts. Worker threads (the journal, file
-    I/O, the contact sheets' decoding) each got an arena of their own (up to 8 per core), and
-    memory freed in one was not reused by the others: 1,000 jobs finishing together peaked at
-    727 MB with contact sheets (357 MB capped) and 201 MB without (171 MB capped).
-    MALLOC_ARENA_MAX (or GLIBC_TUNABLES' arena_max) still decides; other C libraries have no such call."""
-    chosen = os.environ.get("MALLOC_ARENA_MAX") or "arena_max" in os.environ.get("GLIBC_TUNABLES", "")
-    if chosen or not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).mallopt(M_ARENA_MAX, arenas)  # 1 on success; 0 (ignored) elsewhere
-
-
 def _serve(settings: Settings, run: Callable[[], Awaitable[None]] | None) -> int:
-    _limit_malloc_arenas()
+    tune_malloc()
     try:
         anyio.run(run or build_server(settings).run_stdio_async)
     except BaseException as exc:

@@ -5,7 +5,7 @@ their own (up to 8 per core), and memory freed in one was not reused by the othe
 jobs finishing together peaked at 739 MB with contact sheets, 364 MB with two arenas. And
 glibc raises its mmap threshold to the largest block freed so far, so decoded frames (1-6 MB)
 came to live in the heap, where freeing them rarely returns memory: a fixed threshold keeps
-them in their own mappings, returned when freed (364 -> 284 MB in the same benchmark).
+them in their own mappings, returned when freed (319 -> 254 MB in the same benchmark).
 An environment variable or GLIBC_TUNABLES entry for either setting still decides."""
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ AGENT = Implementation(name="waits-benchmark", version="1.0")
 
 @dataclass
 class Timeline:
-    """(wall clock, CPU seconds) samples of one process."""
+    """(wall clock, value) samples of one process: CPU seconds, or RSS in MB."""
 
     samples: list[tuple[float, float]] = field(default_factory=list)
 
@@ -89,6 +89,10 @@ class Timeline:
         """CPU seconds at `wall`, from the nearest sample at or before it."""
         before = [cpu for moment, cpu in self.samples if moment <= wall]
         return before[-1] if before else self.samples[0][1]
+
+    def highest(self, start: float, end: float) -> float:
+        """The largest value sampled between two wall-clock moments."""
+        return max((value for moment, value in self.samples if start <= moment <= end), default=float("nan"))
 
     def percent(self, start: float, end: float) -> float:
         """CPU in % of one core between two wall-clock moments."""
@@ -121,6 +125,7 @@ class Run:
     lags: list[float]
     stages: dict[str, list[float]]
     bench: Timeline  # this process: the emulator and the client
+    memory: Timeline  # the server's RSS in MB (in place of CPU seconds)
 
 
 def server_parameters(
@@ -216,17 +221,18 @@ async def agent_job(
 
 async def sample(
     process: psutil.Process,
-    timelines: tuple[Timeline, Timeline],
+    timelines: tuple[Timeline, Timeline, Timeline],
     state: EmulatorState,
     count: int,
     marks: dict[str, float],
 ) -> None:
-    """`count`: how many tasks the emulator holds once every job is submitted."""
-    """Samples the server's CPU and this process's, and notes when the emulator holds every job."""
+    """Samples the server's CPU and RSS and this process's CPU, and notes when the emulator holds
+    every job (`count`: how many tasks it holds then)."""
     here = psutil.Process()
     while True:
         timelines[0].add(time.time(), cpu_seconds(process))
         timelines[1].add(time.time(), cpu_seconds(here))
+        timelines[2].add(time.time(), vm_kb(process.pid, "VmRSS") / 1024)
         if "all_submitted" not in marks and len(state.tasks) >= count:
             marks["all_submitted"] = time.time()
         await anyio.sleep(SAMPLE_SECONDS)
@@ -294,7 +300,7 @@ async def run_jobs(
     state.default_script = TaskScript(queue_seconds=QUEUE_SECONDS, run_seconds=RUN_SECONDS)
     outcomes: list[JobOutcome] = []
     marks: dict[str, float] = {}
-    timeline, bench = Timeline(), Timeline()
+    timeline, bench, memory = Timeline(), Timeline(), Timeline()
     async with serving(state, "waits-", extra) as (client, process):
         await warm_up(client, state, warm)
         before = state.count(call="poll"), state.count(call="submit"), set(state.tasks)
@@ -304,7 +310,7 @@ async def run_jobs(
         idle_rss = vm_kb(process.pid, "VmRSS") / 1024
         started = last = time.time()
         async with anyio.create_task_group() as tg:
-            tg.start_soon(sample, process, (timeline, bench), state, count + warm, marks)
+            tg.start_soon(sample, process, (timeline, bench, memory), state, count + warm, marks)
             async with anyio.create_task_group() as jobs:
                 for seed in range(count):
                     jobs.start_soon(agent_job, client, seed, state, progress, outcomes)
@@ -329,6 +335,7 @@ async def run_jobs(
         lags=delivery_lags(state, outcomes),
         stages=lag_stages(state, outcomes),
         bench=bench,
+        memory=memory,
     )
 
 
@@ -360,6 +367,7 @@ def report(run: Run, progress: bool, sheets: str = "") -> None:
             f"({1000 * total_cpu / run.count:.0f} ms per job)",
         ),
         ("server peak RSS", f"{run.peak_rss_mb:.0f} MB  (idle before the run {run.idle_rss_mb:.0f} MB)"),
+        ("  while waiting", f"{run.memory.highest(submitted, run.first_end):.0f} MB at most"),
         ("finished / errored / lost", f"{finished} / {errored} / {lost}"),
         ("requests per job", f"{run.polls / run.count:.1f} status  ({run.submits / run.count:.2f} submit)"),
         ("tool calls per job", f"{calls:.2f}"),

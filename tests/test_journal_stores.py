@@ -299,6 +299,23 @@ async def test_run_times_are_the_newest_successes_of_one_provider_and_model(open
     assert len(await journal.run_times("dashscope", "wan2.7-videoedit", limit=20)) == 3
 
 
+async def test_run_times_leave_out_a_batch_still_running(
+    open_store: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Of jobs submitted together the first to finish are the shortest: while one submitted
+    before them still runs, they do not say how long the next job takes."""
+    journal = await open_store()
+    for name in ("before-1", "before-2", "before-3"):
+        await submitted(journal, name, TaskState.SUCCEEDED)
+    await submitted(journal, "batch-slow", TaskState.RUNNING)
+    await submitted(journal, "batch-quick", TaskState.SUCCEEDED)
+
+    assert len(await journal.run_times("dashscope", "wan2.7-videoedit", limit=20)) == 3
+    # A job "running" for longer than jobs run is one nobody collected: it holds nothing back.
+    monkeypatch.setattr("wan_video_mcp.journal.rows.RUNNING_AT_MOST", timedelta(0))
+    assert len(await journal.run_times("dashscope", "wan2.7-videoedit", limit=20)) == 4
+
+
 async def test_many_calls_at_once_each_get_their_own_answer(open_store: Opener) -> None:
     """A thousand jobs finishing together: calls queued behind one another share trips to the
     journal (journal/serial.py), and each caller still gets its own row back."""

@@ -44,6 +44,7 @@ from wan_video_mcp.journal.rows import (
     reused_too_late,
     run_seconds,
     snapshot_values,
+    still_running_since,
 )
 from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.tasks import TaskSnapshot, utc_now
@@ -311,7 +312,8 @@ class PostgresJournal:
 
     async def run_times(self, provider: str, model: str, limit: int) -> list[float]:
         async with self._pool.connection() as db:
-            cursor = await db.execute(RECENT_SUCCESSES.format("%s").encode(), (provider, model, limit))
+            args = (provider, model, provider, model, still_running_since(), limit)
+            cursor = await db.execute(RECENT_SUCCESSES.format("%s").encode(), args)
             rows = await cursor.fetchall()
         return run_seconds([(row["submitted_at"], row["finished_at"]) for row in rows])
 

@@ -16,11 +16,23 @@ from wan_video_mcp.tasks import TaskSnapshot, utc_now
 REUSABLE_STATES = ("submitting", "submit_unknown", "queued", "running", "succeeded")
 FINAL_STATES = ("succeeded", "failed", "canceled")
 # The newest successes of one provider and model that were submitted here (an adopted
-# handle's submitted_at is when it was adopted), for their run times.
+# handle's submitted_at is when it was adopted), for their run times -- only those submitted
+# before the oldest job of theirs still running: of a batch submitted together, the first to
+# finish are its shortest, and paced by them alone the rest would be polled as if late.
+# Parameters: provider, model, provider, model, still_running_since(), limit.
 RECENT_SUCCESSES = (
     "SELECT submitted_at, finished_at FROM tasks WHERE provider = {0} AND model = {0} AND "
-    "state = 'succeeded' AND tool != 'unknown' AND finished_at IS NOT NULL ORDER BY id DESC LIMIT {0}"
+    "state = 'succeeded' AND tool != 'unknown' AND finished_at IS NOT NULL AND id < COALESCE("
+    "(SELECT MIN(id) FROM tasks WHERE provider = {0} AND model = {0} AND state IN ('queued', 'running') "
+    "AND submitted_at >= {0}), 9223372036854775807) ORDER BY id DESC LIMIT {0}"
 )
+# A job "running" longer than this is one nobody collected, not one still running.
+RUNNING_AT_MOST = timedelta(minutes=30)
+
+
+def still_running_since() -> datetime:
+    """Jobs submitted since then may still be running (see RECENT_SUCCESSES)."""
+    return utc_now() - RUNNING_AT_MOST
 
 
 def run_seconds(rows: list[tuple[Any, Any]]) -> list[float]:

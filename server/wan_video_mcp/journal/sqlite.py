@@ -43,6 +43,7 @@ from wan_video_mcp.journal.rows import (
     reused_too_late,
     run_seconds,
     snapshot_values,
+    still_running_since,
 )
 from wan_video_mcp.journal.serial import SerialRunner
 from wan_video_mcp.redaction import Redactor
@@ -274,7 +275,9 @@ class SqliteJournal:
 
     async def run_times(self, provider: str, model: str, limit: int) -> list[float]:
         query = RECENT_SUCCESSES.format("?")
-        rows = await self._run(lambda db: db.execute(query, (provider, model, limit)).fetchall())
+        since = still_running_since().isoformat()
+        args = (provider, model, provider, model, since, limit)
+        rows = await self._run(lambda db: db.execute(query, args).fetchall())
         return run_seconds([(row[0], row[1]) for row in rows])
 
     async def prune(self, before: datetime) -> int:

@@ -13,6 +13,7 @@ from mcp import Client
 from conftest import EDIT_ARGS, R2V_ARGS, emulator_settings, text_of
 from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import Fault, RunningEmulator, TaskScript
+from wan_video_mcp.lingering import FRESH_SECONDS
 from wan_video_mcp.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -64,8 +65,13 @@ async def test_get_task_with_wait_zero_answers_with_fresh_status(
         "get_task", {"task_id": (submitted.structured_content or {})["task_id"], "wait_seconds": 0}
     )
 
+    answered = emulator.state.clock.now()
     assert (result.structured_content or {})["status"] == "running"
-    assert emulator.state.count(call="poll") == 1
+    [submit] = emulator.state.of(call="submit")
+    newest = max(request.at for request in emulator.state.of(call="poll"))
+    assert submit.at < newest <= answered and answered - newest < FRESH_SECONDS, (
+        "the answer is the provider's word from moments ago (asked for it, or a lingering wait's)"
+    )
 
 
 @pytest.mark.parametrize(

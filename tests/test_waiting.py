@@ -13,7 +13,7 @@ import pytest
 from wan_video_mcp.errors import ProviderAuthError, ProviderRateLimited, ProviderUnavailable
 from wan_video_mcp.pacing import Expectation, TypicalRunTimes
 from wan_video_mcp.tasks import TaskHandle, TaskSnapshot, TaskState, utc_now
-from wan_video_mcp.waiting import Deadline, PollSchedule, ProgressReporter, wait_for_task
+from wan_video_mcp.waiting import Deadline, PollSchedule, ProgressReporter, WaitOutcome, wait_for_task
 
 pytestmark = pytest.mark.anyio
 HANDLE = TaskHandle("dashscope", "0385dc79-aaaa")
@@ -103,6 +103,26 @@ async def test_returns_at_the_deadline_after_one_last_look() -> None:
 
     assert clock.now() == 1050.0
     assert calls[-1] == 1050.0
+
+
+async def test_without_a_last_look_the_wait_ends_instead_of_polling_past_its_deadline() -> None:
+    clock = FakeClock()
+    poll, calls = scripted(clock, [RUNNING])
+
+    outcome = await run(clock, poll, budget=10, last_look=False)
+
+    assert calls == [1002.0, 1005.0, 1009.5], "the next pause (6.75 s) would end past the deadline"
+    assert outcome.answered_at == 1009.5 and outcome.next_poll_at == 1016.25
+
+
+async def test_a_wait_carries_on_from_an_earlier_waits_next_poll() -> None:
+    clock = FakeClock()
+    poll, calls = scripted(clock, [RUNNING, DONE])
+    earlier = WaitOutcome(snapshot=RUNNING, answered_at=998.0, next_poll_at=1007.0)
+
+    outcome = await run(clock, poll, budget=60, carry_on=earlier)
+
+    assert calls[0] == 1007.0 and outcome is earlier and outcome.finished
 
 
 async def test_stops_as_soon_as_the_task_ends() -> None:

@@ -281,7 +281,7 @@ async def test_a_key_rejected_while_polling_ends_the_wait_with_a_clear_error(
     submitted = await client.call_tool(
         "edit_video", {"video_url": "https://x.example/v.mp4", "provider": "modellix", "wait_seconds": 0}
     )
-    emulator.state.inject("modellix", "poll", Fault("auth"))
+    emulator.state.inject("modellix", "poll", Fault("auth"), times=50)  # a revoked key stays revoked
 
     result = await client.call_tool("get_task", {"task_id": (submitted.structured_content or {})["task_id"]})
 

@@ -28,6 +28,7 @@ class Canceller:
         request = adapter.cancel_request(handle.task_id)
         if request is None:
             return _with(current, "not_supported", _cannot(adapter, current))
+        self._service.forget_answers(task_id)  # what was said before the cancel is no news after it
         try:
             response = await self._transport.send(request)
         except RequestNotSent as exc:

@@ -23,6 +23,7 @@ from wan_video_mcp.errors import (
     UnknownTaskStatus,
 )
 from wan_video_mcp.journal import Journal, JournalRecord, fingerprint
+from wan_video_mcp.lingering import Lingering, fresh
 from wan_video_mcp.locks import KeyedLocks
 from wan_video_mcp.pacing import TypicalRunTimes
 from wan_video_mcp.params import GeneratingArgs
@@ -45,6 +46,7 @@ from wan_video_mcp.waiting import (
     PollSchedule,
     ProgressReporter,
     ProgressSink,
+    WaitOutcome,
     wait_for_task,
 )
 
@@ -60,6 +62,15 @@ OWN_FILES_LOOKED_UP = 1000
 def _just_submitted(record: JournalRecord) -> bool:
     """Submitted here moments ago (an adopted handle's age is unknown, so it never is)."""
     return record.tool != "unknown" and utc_now() - record.submitted_at < NOT_FOUND_GRACE
+
+
+async def _first_news(reporter: ProgressReporter, carried: WaitOutcome | None) -> None:
+    """Progress at once when a wait does not begin with a poll: the answer handed over, or queued."""
+    latest = carried.snapshot if carried else None
+    if latest is None:
+        await reporter.report(TaskState.QUEUED, None)
+    else:
+        await reporter.report(latest.state, latest.progress_percent)
 
 
 class VideoService:
@@ -91,6 +102,7 @@ class VideoService:
         self._limiter = SubmitLimiter(settings.submits_per_minute)
         self._downloads: dict[str, anyio.Event] = {}
         self._run_times = TypicalRunTimes(journal)
+        self._lingering = Lingering(background)
 
     @property
     def transport(self) -> ProviderTransport:
@@ -103,6 +115,10 @@ class VideoService:
     def visible(self, record: JournalRecord, caller: str | None) -> bool:
         viewer = self.viewer(caller)
         return viewer is None or record.caller == viewer
+
+    def forget_answers(self, task_id: str) -> None:
+        """The task was changed here (a cancel was sent): the next look asks the provider afresh."""
+        self._lingering.forget(str(self.registry.handle(task_id)))
 
     def saving(self, task_id: str) -> bool:
         """Whether this process is still saving the task's video."""
@@ -276,9 +292,33 @@ class VideoService:
         reporter = ProgressReporter(
             progress, handle, record.submitted_at, TYPICAL_RUN_SECONDS.get(record.model, 300.0)
         )
-        if not poll_now:
-            await reporter.report(TaskState.QUEUED, None)
-        outcome = await wait_for_task(
+        with self._lingering.following(str(handle)) as carried:
+            poll_now = poll_now and not fresh(carried, self._clock.now())
+            if not poll_now:
+                await _first_news(reporter, carried)
+            outcome = await self._wait(
+                adapter, handle, record, deadline, reporter, poll_now=poll_now, carry_on=carried
+            )
+        if not outcome.finished and self.settings.linger_seconds:
+            self._lingering.start(str(handle), outcome, partial(self._linger, adapter, handle, record))
+        facts.problem = outcome.last_problem
+        record = await self._record(handle)
+        await self._save_within(record, deadline, facts)
+        return await self._result(handle, facts)
+
+    async def _wait(
+        self,
+        adapter: ProviderAdapter,
+        handle: TaskHandle,
+        record: JournalRecord,
+        deadline: Deadline,
+        reporter: ProgressReporter,
+        *,
+        carry_on: WaitOutcome | None,
+        poll_now: bool = False,
+        last_look: bool = True,
+    ) -> WaitOutcome:
+        return await wait_for_task(
             partial(self._poll, adapter, handle, record),
             deadline=deadline,
             schedule=await self._schedule(adapter, record),
@@ -286,11 +326,19 @@ class VideoService:
             reporter=reporter,
             on_snapshot=partial(self.journal.record_snapshot, str(handle)),
             poll_now=poll_now,
+            carry_on=carry_on,
+            last_look=last_look,
         )
-        facts.problem = outcome.last_problem
-        record = await self._record(handle)
-        await self._save_within(record, deadline, facts)
-        return await self._result(handle, facts)
+
+    async def _linger(
+        self, adapter: ProviderAdapter, handle: TaskHandle, record: JournalRecord, outcome: WaitOutcome
+    ) -> None:
+        """Poll on after the call returned (lingering.py); a job seen ending has its video saved."""
+        deadline = Deadline.after(self._clock, self.settings.linger_seconds)
+        silent = ProgressReporter(None, handle, record.submitted_at, 300.0)
+        await self._wait(adapter, handle, record, deadline, silent, carry_on=outcome, last_look=False)
+        if outcome.finished:
+            await self._save_within(await self._record(handle), Deadline(self._clock.now(), 0.0), LiveFacts())
 
     async def _schedule(self, adapter: ProviderAdapter, record: JournalRecord) -> PollSchedule:
         maximum = self.settings.poll_max_seconds or adapter.poll_interval

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     wait_seconds: float | None = Field(None, ge=0, le=3600, validation_alias=_env("WAN_MCP_WAIT_SECONDS"))
     poll_first_seconds: float = Field(2.0, gt=0, validation_alias=_env("WAN_MCP_POLL_FIRST_SECONDS"))
     poll_max_seconds: float | None = Field(None, gt=0, validation_alias=_env("WAN_MCP_POLL_MAX_SECONDS"))
+    # How long a job still running when its call returns is polled on (lingering.py); 0: not.
+    linger_seconds: float = Field(30.0, ge=0, le=600, validation_alias=_env("WAN_MCP_LINGER_SECONDS"))
     http_timeout_seconds: float = Field(30.0, gt=0, validation_alias=_env("WAN_MCP_HTTP_TIMEOUT_SECONDS"))
     # Serving over HTTP: a request must arrive whole within this time; idle connections
     # close after the keep-alive time; connections beyond the cap are closed on arrival.

@@ -75,8 +75,13 @@ class PollSchedule:
 
 @dataclass
 class WaitOutcome:
+    """What a wait saw: the last answer, and on its clock when that came and when the
+    schedule would poll next (so another wait can carry on from there)."""
+
     snapshot: TaskSnapshot | None
     last_problem: str | None = None
+    answered_at: float | None = None
+    next_poll_at: float | None = None
 
     @property
     def finished(self) -> bool:
@@ -139,34 +144,44 @@ async def wait_for_task(
     reporter: ProgressReporter,
     on_snapshot: Callable[[TaskSnapshot], Awaitable[None]],
     poll_now: bool = False,
+    carry_on: WaitOutcome | None = None,
+    last_look: bool = True,
 ) -> WaitOutcome:
     """Poll until the task ends or `deadline` (on `clock`) passes.
 
     With `poll_now` the first poll happens at once, even with no time budget: a
-    status query with `wait_seconds=0` still answers with fresh news.
+    status query with `wait_seconds=0` still answers with fresh news. `carry_on`: an
+    earlier wait's outcome to continue (its answer, its next poll), updated in place.
+    Without `last_look` the wait ends, rather than polls, when its next poll would
+    come after the deadline.
     """
-    outcome = WaitOutcome(snapshot=None)
+    outcome = carry_on or WaitOutcome(snapshot=None)
     began = clock.now() - schedule.already  # the submit, on `clock`
     paced_by: float | None = None  # the provider percentage the last pause was paced by
-    delay = 0.0 if poll_now else schedule.first
+    delay = 0.0 if poll_now else _first_pause(schedule, outcome, clock)
     while True:
         remaining = deadline.at - clock.now()
-        if remaining <= 0 and delay > 0:
+        if (remaining <= 0 and delay > 0) or (delay > remaining and not last_look):
             return outcome
         # Sleep to the next poll, or to the deadline for one last look before returning.
         await clock.sleep(max(0.0, min(delay, remaining)))
         retry_after = await _poll_once(poll, outcome, deadline, clock, reporter, on_snapshot)
-        if outcome.finished or clock.now() >= deadline.at:
+        if outcome.finished:
             return outcome
         percent = outcome.snapshot.progress_percent if outcome.snapshot else None
         # Only a percentage that moved says when the end comes: a stalled job is not paced by it.
         fresh = percent if percent != paced_by else None
         paced_by = percent
-        delay = schedule.after(delay, clock.now() - began, fresh)
-        if retry_after is not None:
-            if retry_after > deadline.at - clock.now():
-                return outcome  # the provider asks us to wait past the budget
-            delay = max(delay, retry_after)
+        delay = max(schedule.after(delay, clock.now() - began, fresh), retry_after or 0.0)
+        outcome.next_poll_at = clock.now() + delay
+        if clock.now() >= deadline.at or (retry_after or 0.0) > deadline.at - clock.now():
+            return outcome  # the budget is spent, or the provider asks us to wait past it
+
+
+def _first_pause(schedule: PollSchedule, carried: WaitOutcome, clock: Clock) -> float:
+    if carried.next_poll_at is None:
+        return schedule.first
+    return max(0.0, carried.next_poll_at - clock.now())
 
 
 async def _poll_once(  # noqa: PLR0917  (the loop's state, passed through)
@@ -192,6 +207,7 @@ async def _poll_once(  # noqa: PLR0917  (the loop's state, passed through)
         outcome.last_problem = "status query timed out"
         return None
     previous, outcome.snapshot, outcome.last_problem = outcome.snapshot, snapshot, None
+    outcome.answered_at = clock.now()
     if snapshot != previous:  # the same answer again would write nothing new to the journal
         await on_snapshot(snapshot)
     await reporter.report(snapshot.state, snapshot.progress_percent)

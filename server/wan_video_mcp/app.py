@@ -41,10 +41,10 @@ from wan_video_mcp.prompts import add_prompts
 from wan_video_mcp.providers.registry import ProviderRegistry
 from wan_video_mcp.redaction import Redactor
 from wan_video_mcp.settings import Settings
-from wan_video_mcp.stdout import batched_stdout
 from wan_video_mcp.tasking import TaskMemory, TasksExtension, legacy_tasks
 from wan_video_mcp.tasktools import task_tools
 from wan_video_mcp.toolkit import define_tool, lazy_body
+from wan_video_mcp.wire import stdio_wire
 
 if TYPE_CHECKING:
     from anyio import AsyncFile
@@ -83,8 +83,11 @@ class WanServer(MCPServer[LazyRuntime]):
         return [ReadResourceContents(content=data, mime_type=mime_type)]
 
     async def run_stdio_async(self) -> None:
-        """The SDK's own, with stdout written in batches (stdout.py)."""
-        async with batched_stdout() as stdout, stdio_server(stdout=cast("AsyncFile[str]", stdout)) as streams:
+        """The SDK's own, with stdin read and stdout written in batches (wire.py)."""
+        async with (
+            stdio_wire() as (stdin, stdout),
+            stdio_server(cast("AsyncFile[str]", stdin), cast("AsyncFile[str]", stdout)) as streams,
+        ):
             options = self._lowlevel_server.create_initialization_options()
             await self._lowlevel_server.run(*streams, options)
 

@@ -107,6 +107,7 @@ class JobOutcome:
     task_id: str | None = None
     received_at: float | None = None  # emulator clock
     calls: int = 0
+    sheet: bool = False  # the final result came with its contact sheet
 
 
 @dataclass
@@ -217,6 +218,7 @@ async def agent_job(
         outcome.task_id = structured(result).get("task_id") or outcome.task_id
         status = structured(result).get("status")
         outcome.final = "finished" if status == "succeeded" else "errored"
+        outcome.sheet = bool(structured(result).get("contact_sheet"))
 
 
 async def sample(
@@ -369,6 +371,7 @@ def report(run: Run, progress: bool, sheets: str = "") -> None:
         ("server peak RSS", f"{run.peak_rss_mb:.0f} MB  (idle before the run {run.idle_rss_mb:.0f} MB)"),
         ("  while waiting", f"{run.memory.highest(submitted, run.first_end):.0f} MB at most"),
         ("finished / errored / lost", f"{finished} / {errored} / {lost}"),
+        ("  with a contact sheet", f"{sum(o.sheet for o in run.outcomes)} of {finished}"),
         ("requests per job", f"{run.polls / run.count:.1f} status  ({run.submits / run.count:.2f} submit)"),
         ("tool calls per job", f"{calls:.2f}"),
         ("delivery lag", lag_text(run.lags)),

@@ -125,6 +125,17 @@ async def test_a_wait_carries_on_from_an_earlier_waits_next_poll() -> None:
     assert calls[0] == 1007.0 and outcome is earlier and outcome.finished
 
 
+async def test_carrying_on_the_plain_schedule_grows_from_the_earlier_pause() -> None:
+    clock = FakeClock()
+    poll, calls = scripted(clock, [RUNNING])
+    earlier = WaitOutcome(snapshot=RUNNING, answered_at=990.0, next_poll_at=1000.01, last_pause=10.125)
+
+    await run(clock, poll, budget=40, carry_on=earlier, last_look=False)
+
+    gaps = [round(b - a, 3) for a, b in itertools.pairwise(calls)]
+    assert calls[0] == pytest.approx(1000.01) and gaps == [15.0, 15.0], "not a burst from 0.01 s up"
+
+
 async def test_stops_as_soon_as_the_task_ends() -> None:
     clock = FakeClock()
     poll, calls = scripted(clock, [RUNNING, RUNNING, DONE])

@@ -82,6 +82,7 @@ class WaitOutcome:
     last_problem: str | None = None
     answered_at: float | None = None
     next_poll_at: float | None = None
+    last_pause: float = 0.0  # what the schedule grows from
 
     @property
     def finished(self) -> bool:
@@ -159,6 +160,8 @@ async def wait_for_task(
     began = clock.now() - schedule.already  # the submit, on `clock`
     paced_by: float | None = None  # the provider percentage the last pause was paced by
     delay = 0.0 if poll_now else _first_pause(schedule, outcome, clock)
+    # Carrying on, the schedule grows from the earlier wait's pause, not from what was left of it.
+    previous = outcome.last_pause or delay
     while True:
         remaining = deadline.at - clock.now()
         if (remaining <= 0 and delay > 0) or (delay > remaining and not last_look):
@@ -172,7 +175,8 @@ async def wait_for_task(
         # Only a percentage that moved says when the end comes: a stalled job is not paced by it.
         fresh = percent if percent != paced_by else None
         paced_by = percent
-        delay = max(schedule.after(delay, clock.now() - began, fresh), retry_after or 0.0)
+        delay = max(schedule.after(previous, clock.now() - began, fresh), retry_after or 0.0)
+        previous = outcome.last_pause = delay
         outcome.next_poll_at = clock.now() + delay
         if clock.now() >= deadline.at or (retry_after or 0.0) > deadline.at - clock.now():
             return outcome  # the budget is spent, or the provider asks us to wait past it

@@ -4,7 +4,9 @@ them with (Pillow, PyAV, the standard library's `wave`): no fixtures of unknown 
 from __future__ import annotations
 
 import wave
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 from PIL import Image
@@ -36,3 +38,37 @@ def wav(path: Path, seconds: float, rate: int = 8000) -> Path:
         sound.setframerate(rate)
         sound.writeframes(b"\x00\x01" * int(seconds * rate))
     return path
+
+
+def h264(
+    path: Path,
+    seconds: float,
+    rate: Fraction = Fraction(24),
+    size: tuple[int, int] = (320, 240),
+    sound: bool = False,
+    movflags: str = "",
+) -> Path:
+    """An H.264 video as the providers return them (B-frames, so an edit list), optionally
+    with AAC sound; `movflags` as FFmpeg's muxer takes them ("faststart": the index first)."""
+    options = {"movflags": movflags} if movflags else {}
+    with av.open(str(path), "w", options=options) as container:
+        video = container.add_stream("libx264", rate=rate)
+        video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
+        audio = container.add_stream("aac", rate=16000) if sound else None
+        for index in range(round(seconds * rate)):
+            image = Image.new("RGB", size, (index * 7 % 255, 90, 160))
+            container.mux(video.encode(av.VideoFrame.from_image(image)))
+        container.mux(video.encode())
+        if audio is not None:
+            _silence(container, audio, seconds)
+    return path
+
+
+def _silence(container: Any, audio: Any, seconds: float) -> None:
+    for index in range(int(seconds * 16000) // 1024):
+        frame = av.AudioFrame(format="fltp", layout="mono", samples=1024)
+        frame.sample_rate, frame.pts = 16000, index * 1024
+        for plane in frame.planes:
+            plane.update(bytes(plane.buffer_size))
+        container.mux(audio.encode(frame))
+    container.mux(audio.encode())

@@ -1,6 +1,7 @@
-"""A video's or voice clip's duration and size, read from its container header with PyAV
-(FFmpeg's libraries in a wheel: no `ffmpeg` on PATH needed), and an image's structure
-checked with Pillow. Both are imported on first use; the reading runs off the event loop."""
+"""A video's or voice clip's duration and size, read from its container header (an MP4's
+directly, anything else with PyAV: FFmpeg's libraries in a wheel, no `ffmpeg` on PATH
+needed), and an image's structure checked with Pillow. Both are imported on first use; the
+reading runs off the event loop."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import anyio
 import anyio.to_thread
+
+from wan_video_mcp.mp4header import read_mp4_header
 
 # Reading a header takes milliseconds; a file that takes longer is not a sound media file.
 PROBE_SECONDS = 10.0
@@ -33,6 +36,15 @@ async def probe(path: Path) -> MediaFacts:
 
 
 def _read(path: Path) -> MediaFacts:
+    facts = read_mp4_header(path)
+    if facts is None:
+        return _read_with_pyav(path)
+    if facts.cut_short:
+        raise Unreadable("the file ends inside its media data (cut short while copying?)")
+    return MediaFacts(facts.seconds, facts.width, facts.height)
+
+
+def _read_with_pyav(path: Path) -> MediaFacts:
     import av  # noqa: PLC0415  (imported on first use: the server starts without it)
     from av.error import FFmpegError  # noqa: PLC0415
 

@@ -16,6 +16,7 @@ import anyio.to_thread
 
 from wan_video_mcp.preview.layout import tile_width
 from wan_video_mcp.preview.reader import Reading, read
+from wan_video_mcp.preview.turns import Turns
 from wan_video_mcp.tasks import VideoProperties
 
 # Reading a few frames of a 15 s 1080P video takes well under a second; a file that takes
@@ -24,8 +25,9 @@ READ_SECONDS = 20.0
 # Decoding is CPU and memory (a decoded 1080P frame is 6 MB): many jobs finishing together
 # take turns instead of starting hundreds of decoders at once.
 PREVIEWS_AT_ONCE = 2
-# A result waits this long for a turn; then it goes out without its sheet (hundreds of videos
-# finishing together would otherwise hold each result a minute or more).
+# A result waits at most this long for a turn (less when the queue cannot clear in time);
+# then it goes out without its sheet (hundreds of videos finishing together would otherwise
+# hold each result a minute or more).
 TURN_SECONDS = 5.0
 BUSY_NOTE = (
     "Many videos finished at once, so this result comes without its contact sheet; get_task on this "
@@ -54,8 +56,7 @@ class Previewer:
         self._frames = frames
         self._width = width
         self._max_bytes = max_bytes
-        self._decoders = anyio.CapacityLimiter(turns)
-        self._turn_wait = turn_wait
+        self._decoders = Turns(turns, turn_wait)
 
     async def preview(self, video: Path, request: dict[str, Any], keep: bool = True) -> Preview:
         """`keep`: save the sheet beside `video` (a saved video), or not (a temporary copy)."""
@@ -69,16 +70,10 @@ class Previewer:
             return await self._preview_now(video, request, sheet_path, cached)
         # One turn covers reading and the sheet: decoded frames (~3 MB each) never queue in
         # memory for a second turn (100 videos finishing together held 1.5 GB that way).
-        turn = False
-        with anyio.move_on_after(self._turn_wait):
-            await self._decoders.acquire()
-            turn = True
-        if not turn:
-            return Preview(notes=[BUSY_NOTE])
-        try:
+        async with self._decoders.turn() as turn:
+            if not turn:
+                return Preview(notes=[BUSY_NOTE])
             return await self._preview_now(video, request, sheet_path, cached)
-        finally:
-            self._decoders.release()
 
     async def _preview_now(
         self, video: Path, request: dict[str, Any], sheet_path: Path, cached: bool

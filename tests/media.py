@@ -46,12 +46,12 @@ def h264(
     rate: Fraction = Fraction(24),
     size: tuple[int, int] = (320, 240),
     sound: bool = False,
-    movflags: str = "",
+    muxer: dict[str, str] | None = None,
 ) -> Path:
     """An H.264 video as the providers return them (B-frames, so an edit list), optionally
-    with AAC sound; `movflags` as FFmpeg's muxer takes them ("faststart": the index first)."""
-    options = {"movflags": movflags} if movflags else {}
-    with av.open(str(path), "w", options=options) as container:
+    with AAC sound; `muxer`: FFmpeg's MP4 muxer options ({"movflags": "faststart"}: the index
+    first)."""
+    with av.open(str(path), "w", options=muxer or {}) as container:
         video = container.add_stream("libx264", rate=rate)
         video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
         audio = container.add_stream("aac", rate=16000) if sound else None

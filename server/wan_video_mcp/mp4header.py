@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-# A 15 s video's `moov` is tens of KB; a larger one is unusual enough to leave to FFmpeg.
-MOOV_LIMIT = 16 * 1024 * 1024
+# A 15 s video's `moov` is tens of KB (a 10-minute 60 fps one under 1 MB); a larger one is
+# unusual enough to leave to FFmpeg, and bounds what a hostile file costs here.
+MOOV_LIMIT = 4 * 1024 * 1024
 # An MP4 has a handful of top-level boxes (ftyp, moov, mdat, free...); walking more means the
 # file is something else, and FFmpeg decides.
 TOP_LEVEL_BOXES = 64
@@ -35,7 +36,7 @@ class Mp4Facts:
 @dataclass(frozen=True)
 class _Track:
     handler: bytes
-    microseconds: int  # how long it plays: its edit, or its media's duration without one
+    microseconds: int  # how long it plays (see _played)
     timescale: int
     samples: int
     sample_time: int  # the samples' durations added up, in the track's timescale
@@ -51,18 +52,19 @@ def read_mp4_header(path: Path) -> Mp4Facts | None:
     try:
         with path.open("rb") as file:
             moov, cut_short = _moov(file)
-        return _facts(moov, cut_short)
-    except (OSError, struct.error, _Unsupported):
+        return _facts(memoryview(moov), cut_short)  # views, not copies, of its boxes
+    except (OSError, struct.error, IndexError, _Unsupported):
         return None
 
 
 def _moov(file: BinaryIO) -> tuple[bytes, bool]:
     """The `moov` box's content (it may follow the media data: only box headers are read on
-    the way), and whether a box runs past the end of the file."""
+    the way), and whether the media data runs past the end of the file (bytes after the last
+    box that do not make one, a vendor's trailer say, are not a cut)."""
     moov: bytes | None = None
     cut_short = False
     for position, kind, header, size, fits in _top_level(file):
-        cut_short = cut_short or not fits
+        cut_short = cut_short or (kind == b"mdat" and not fits)
         if kind == b"moov" and moov is None:
             moov = _read_exactly(file, position + header, size - header)
     if moov is None:
@@ -95,7 +97,7 @@ def _read_exactly(file: BinaryIO, offset: int, size: int) -> bytes:
     return data
 
 
-def _box_at(data: bytes, position: int, room: int) -> tuple[bytes, int, int]:
+def _box_at(data: bytes | memoryview, position: int, room: int) -> tuple[bytes, int, int]:
     """(type, header size, box size) of the box at `position`; `room` is how many bytes its
     parent (or the file) has left, where a box of size 0 ends."""
     size, kind = struct.unpack_from(">I4s", data, position)
@@ -110,7 +112,7 @@ def _box_at(data: bytes, position: int, room: int) -> tuple[bytes, int, int]:
     return kind, header, size
 
 
-def _children(data: bytes, start: int = 0, end: int | None = None) -> Iterator[tuple[bytes, bytes]]:
+def _children(data: memoryview, start: int = 0, end: int | None = None) -> Iterator[tuple[bytes, memoryview]]:
     end = len(data) if end is None else end
     position = start
     while position + 8 <= end:
@@ -121,17 +123,19 @@ def _children(data: bytes, start: int = 0, end: int | None = None) -> Iterator[t
         position += size
 
 
-def _child(data: bytes, kind: bytes) -> bytes:
+def _child(data: memoryview, kind: bytes) -> memoryview:
     for found, content in _children(data):
         if found == kind:
             return content
     raise _Unsupported(f"no {kind.decode()} box")
 
 
-def _facts(moov: bytes, cut_short: bool) -> Mp4Facts:
+def _facts(moov: memoryview, cut_short: bool) -> Mp4Facts:
     if any(kind == b"mvex" for kind, _ in _children(moov)):  # fragmented: samples come later
         raise _Unsupported("fragmented mp4")
     movie_timescale, _ = _scale_and_duration(_child(moov, b"mvhd"))
+    if not movie_timescale:
+        raise _Unsupported("no movie timescale")
     tracks = [_track(content, movie_timescale) for kind, content in _children(moov) if kind == b"trak"]
     video = next((track for track in tracks if track.handler == b"vide"), None)
     if video is None or video.size is None:
@@ -146,7 +150,7 @@ def _facts(moov: bytes, cut_short: bool) -> Mp4Facts:
     )
 
 
-def _scale_and_duration(full_box: bytes) -> tuple[int, int]:
+def _scale_and_duration(full_box: memoryview) -> tuple[int, int]:
     """`mvhd` and `mdhd` share this start: version 1 has 64-bit times and duration."""
     if full_box[0] == 1:
         return struct.unpack_from(">IQ", full_box, 20)
@@ -155,20 +159,36 @@ def _scale_and_duration(full_box: bytes) -> tuple[int, int]:
 
 def _microseconds(duration: int, timescale: int) -> int:
     """Rounded to the nearest microsecond, as FFmpeg rescales it."""
-    return (duration * 1_000_000 + timescale // 2) // timescale if timescale else 0
+    return (duration * 1_000_000 + timescale // 2) // timescale
 
 
-def _track(trak: bytes, movie_timescale: int) -> _Track:
+def _track(trak: memoryview, movie_timescale: int) -> _Track:
     media = _child(trak, b"mdia")
     table = _child(_child(media, b"minf"), b"stbl")
-    handler = _child(media, b"hdlr")[8:12]
-    timescale, duration = _scale_and_duration(_child(media, b"mdhd"))
+    handler = bytes(_child(media, b"hdlr")[8:12])
+    timescale, _ = _scale_and_duration(_child(media, b"mdhd"))
+    if not timescale:
+        raise _Unsupported("no track timescale")
+    samples, sample_time = _sample_times(_child(table, b"stts"))
+    played = _played(trak, table, sample_time, timescale, movie_timescale)
+    return _Track(handler, _microseconds(played, timescale), timescale, samples, sample_time, _picture(table))
+
+
+def _played(
+    trak: memoryview, table: memoryview, sample_time: int, timescale: int, movie_timescale: int
+) -> int:
+    """How long the track plays, in its timescale, as FFmpeg has it: its samples' total, cut
+    to its edit when that is shorter (the edit is in the movie's timescale, often whole ms)."""
     edit = _single_edit(trak)
-    played = _microseconds(edit, movie_timescale) if edit is not None else _microseconds(duration, timescale)
-    return _Track(handler, played, timescale, *_sample_times(_child(table, b"stts")), _picture(table))
+    if edit is None:
+        if any(kind == b"ctts" for kind, _ in _children(table)):
+            # Without an edit, FFmpeg shifts such a track by its first frames' delay.
+            raise _Unsupported("composition offsets without an edit")
+        return sample_time
+    return min(sample_time, (edit * timescale + movie_timescale // 2) // movie_timescale)
 
 
-def _single_edit(trak: bytes) -> int | None:
+def _single_edit(trak: memoryview) -> int | None:
     """The track's one edit's duration (in the movie's timescale), None without an edit list.
     As FFmpeg has it, that edit is how long the track plays (encoders with B-frames write
     one to skip the first frames' delay); empty or several edits are left to FFmpeg."""
@@ -186,14 +206,20 @@ def _single_edit(trak: bytes) -> int | None:
     return duration
 
 
-def _sample_times(stts: bytes) -> tuple[int, int]:
+def _sample_times(stts: memoryview) -> tuple[int, int]:
     """How many samples, and their durations added up (runs of equal durations)."""
     (entries,) = struct.unpack_from(">I", stts, 4)
-    runs = [struct.unpack_from(">II", stts, 8 + 8 * index) for index in range(entries)]
-    return sum(count for count, _ in runs), sum(count * delta for count, delta in runs)
+    table = stts[8 : 8 + 8 * entries]
+    if len(table) != 8 * entries:
+        raise _Unsupported("a short stts")
+    samples = total = 0
+    for count, delta in struct.iter_unpack(">II", table):
+        samples += count
+        total += count * delta
+    return samples, total
 
 
-def _picture(table: bytes) -> tuple[int, int] | None:
+def _picture(table: memoryview) -> tuple[int, int] | None:
     """The first sample description's width and height (a visual sample entry keeps them 24
     bytes into its content); None for a description too short to be visual."""
     description = _child(table, b"stsd")

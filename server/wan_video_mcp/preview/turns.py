@@ -40,7 +40,8 @@ class Turns:
             yield True
         finally:
             self._limiter.release()
-            self._recent.append(self._clock() - started)
+        # Only a turn that ran to its end says how long turns take (not one cut by a cancel).
+        self._recent.append(self._clock() - started)
 
     def _hopeless(self) -> bool:
         """Every turn is taken and the queue ahead, with this one, would outlast the patience."""

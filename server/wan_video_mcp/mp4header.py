@@ -30,7 +30,7 @@ class Mp4Facts:
     height: int | None
     fps: float | None
     has_audio: bool
-    cut_short: bool = False  # a box (the media data, usually) runs past the end of the file
+    cut_short: bool = False  # the media data runs past the end of the file
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def _child(data: memoryview, kind: bytes) -> memoryview:
 def _facts(moov: memoryview, cut_short: bool) -> Mp4Facts:
     if any(kind == b"mvex" for kind, _ in _children(moov)):  # fragmented: samples come later
         raise _Unsupported("fragmented mp4")
-    movie_timescale, _ = _scale_and_duration(_child(moov, b"mvhd"))
+    movie_timescale = _timescale(_child(moov, b"mvhd"))
     if not movie_timescale:
         raise _Unsupported("no movie timescale")
     tracks = [_track(content, movie_timescale) for kind, content in _children(moov) if kind == b"trak"]
@@ -150,11 +150,9 @@ def _facts(moov: memoryview, cut_short: bool) -> Mp4Facts:
     )
 
 
-def _scale_and_duration(full_box: memoryview) -> tuple[int, int]:
-    """`mvhd` and `mdhd` share this start: version 1 has 64-bit times and duration."""
-    if full_box[0] == 1:
-        return struct.unpack_from(">IQ", full_box, 20)
-    return struct.unpack_from(">II", full_box, 12)
+def _timescale(full_box: memoryview) -> int:
+    """Of an `mvhd` or `mdhd` (they share this start; version 1 has 64-bit times first)."""
+    return struct.unpack_from(">I", full_box, 20 if full_box[0] == 1 else 12)[0]
 
 
 def _microseconds(duration: int, timescale: int) -> int:
@@ -166,7 +164,7 @@ def _track(trak: memoryview, movie_timescale: int) -> _Track:
     media = _child(trak, b"mdia")
     table = _child(_child(media, b"minf"), b"stbl")
     handler = bytes(_child(media, b"hdlr")[8:12])
-    timescale, _ = _scale_and_duration(_child(media, b"mdhd"))
+    timescale = _timescale(_child(media, b"mdhd"))
     if not timescale:
         raise _Unsupported("no track timescale")
     samples, sample_time = _sample_times(_child(table, b"stts"))
@@ -222,16 +220,15 @@ def _sample_times(stts: memoryview) -> tuple[int, int]:
 def _picture(table: memoryview) -> tuple[int, int] | None:
     """The first sample description's width and height (a visual sample entry keeps them 24
     bytes into its content); None for a description too short to be visual."""
-    description = _child(table, b"stsd")
-    entries = list(_children(description, 8))
-    if not entries or len(entries[0][1]) < 28:
+    _, entry = next(_children(_child(table, b"stsd"), 8), (b"", memoryview(b"")))
+    if len(entry) < 28:
         return None
-    width, height = struct.unpack_from(">HH", entries[0][1], 24)
+    width, height = struct.unpack_from(">HH", entry, 24)
     return (width, height) if width and height else None
 
 
 def _rate(track: _Track) -> float | None:
     """Frames per second as FFmpeg's average rate has it: samples over their total duration."""
-    if not track.samples or not track.sample_time or not track.timescale:
+    if not track.samples or not track.sample_time:
         return None
     return round(track.samples * track.timescale / track.sample_time, 3)

@@ -24,7 +24,6 @@ RECENT_TURNS = 31
 class Turns:
     def __init__(self, at_once: int, patience: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._limiter = anyio.CapacityLimiter(at_once)
-        self._at_once = at_once
         self._patience = patience
         self._clock = clock
         self._recent: deque[float] = deque(maxlen=RECENT_TURNS)  # seconds the latest turns lasted
@@ -46,10 +45,11 @@ class Turns:
     def _hopeless(self) -> bool:
         """Every turn is taken and the queue ahead, with this one, would outlast the patience."""
         counts = self._limiter.statistics()
-        if counts.borrowed_tokens < self._at_once or not self._recent:
+        at_once = self._limiter.total_tokens
+        if counts.borrowed_tokens < at_once or not self._recent:
             return False
         typical = statistics.median(self._recent)
-        return (counts.tasks_waiting + 1) * typical / self._at_once > self._patience
+        return (counts.tasks_waiting + 1) * typical / at_once > self._patience
 
     async def _acquired(self) -> bool:
         with anyio.move_on_after(self._patience):

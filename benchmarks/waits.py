@@ -12,12 +12,13 @@ again, until the result is final. A 60 s job therefore takes two calls.
 For each N it prints, all measured within the one run (machines here are noisy):
 the server's CPU (% of one core) while submitting, while only waiting (every job
 submitted, none finished in the emulator) and while finishing (polls that see the
-end, downloads, contact sheets, results), its CPU seconds per job, its peak RSS
-(VmHWM), calls lost (neither a final result nor an error), provider requests per
-job, and the delivery lag: from the emulator's completion moment of a job to the
-client holding its final result (median and max), and where it goes: the job's end ->
-the status query that sees it (poll pacing), that query -> the video's download request
-(the server's own queueing), the download -> the client holding the result.
+end, downloads, contact sheets, results; with its decoder processes), its CPU seconds
+per job, its peak RSS (VmHWM; the decoder processes that make contact sheets apart,
+sampled), calls lost (neither a final result nor an error), provider requests per job,
+and the delivery lag: from the emulator's completion moment of a job to the client
+holding its final result (median and max), and where it goes: the job's end -> the
+status query that sees it (poll pacing), that query -> the video's download request (the
+server's own queueing), the download -> the client holding the result.
 
     python3 benchmarks/waits.py [N ...]          # default: 100 300 1000
     python3 benchmarks/waits.py --no-progress 300   # a client that sends no progress token
@@ -34,6 +35,7 @@ expected end (pacing.py).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import statistics
@@ -127,6 +129,8 @@ class Run:
     stages: dict[str, list[float]]
     bench: Timeline  # this process: the emulator and the client
     memory: Timeline  # the server's RSS in MB (in place of CPU seconds)
+    decoders: Timeline  # its decoder processes' RSS in MB, summed
+    together: Timeline  # the server's and its decoders' RSS in MB, summed
 
 
 def server_parameters(
@@ -172,6 +176,26 @@ def server_process() -> psutil.Process:
 def cpu_seconds(process: psutil.Process) -> float:
     times = process.cpu_times()
     return times.user + times.system
+
+
+def server_cpu_seconds(process: psutil.Process) -> float:
+    """The server's CPU with its decoder processes': those still running and those ended."""
+    times = process.cpu_times()
+    ended = times.children_user + times.children_system
+    return cpu_seconds(process) + ended + sum(map(cpu_seconds, live_children(process)))
+
+
+def decoders_rss_mb(process: psutil.Process) -> float:
+    return sum(vm_kb(child.pid, "VmRSS") for child in live_children(process)) / 1024
+
+
+def live_children(process: psutil.Process) -> list[psutil.Process]:
+    alive: list[psutil.Process] = []
+    for child in process.children():
+        with contextlib.suppress(psutil.NoSuchProcess, FileNotFoundError):
+            child.cpu_times()  # fails for one already gone
+            alive.append(child)
+    return alive
 
 
 def vm_kb(pid: int, field_name: str) -> int:
@@ -223,7 +247,7 @@ async def agent_job(
 
 async def sample(
     process: psutil.Process,
-    timelines: tuple[Timeline, Timeline, Timeline],
+    timelines: tuple[Timeline, ...],
     state: EmulatorState,
     count: int,
     marks: dict[str, float],
@@ -232,9 +256,12 @@ async def sample(
     every job (`count`: how many tasks it holds then)."""
     here = psutil.Process()
     while True:
-        timelines[0].add(time.time(), cpu_seconds(process))
+        timelines[0].add(time.time(), server_cpu_seconds(process))
         timelines[1].add(time.time(), cpu_seconds(here))
-        timelines[2].add(time.time(), vm_kb(process.pid, "VmRSS") / 1024)
+        own, decoding = vm_kb(process.pid, "VmRSS") / 1024, decoders_rss_mb(process)
+        timelines[2].add(time.time(), own)
+        timelines[3].add(time.time(), decoding)
+        timelines[4].add(time.time(), own + decoding)
         if "all_submitted" not in marks and len(state.tasks) >= count:
             marks["all_submitted"] = time.time()
         await anyio.sleep(SAMPLE_SECONDS)
@@ -302,7 +329,7 @@ async def run_jobs(
     state.default_script = TaskScript(queue_seconds=QUEUE_SECONDS, run_seconds=RUN_SECONDS)
     outcomes: list[JobOutcome] = []
     marks: dict[str, float] = {}
-    timeline, bench, memory = Timeline(), Timeline(), Timeline()
+    timeline, bench, memory, decoders, together = (Timeline() for _ in range(5))
     async with serving(state, "waits-", extra) as (client, process):
         await warm_up(client, state, warm)
         before = state.count(call="poll"), state.count(call="submit"), set(state.tasks)
@@ -312,12 +339,14 @@ async def run_jobs(
         idle_rss = vm_kb(process.pid, "VmRSS") / 1024
         started = last = time.time()
         async with anyio.create_task_group() as tg:
-            tg.start_soon(sample, process, (timeline, bench, memory), state, count + warm, marks)
+            tg.start_soon(
+                sample, process, (timeline, bench, memory, decoders, together), state, count + warm, marks
+            )
             async with anyio.create_task_group() as jobs:
                 for seed in range(count):
                     jobs.start_soon(agent_job, client, seed, state, progress, outcomes)
             last = time.time()
-            timeline.add(last, cpu_seconds(process))
+            timeline.add(last, server_cpu_seconds(process))
             bench.add(last, cpu_seconds(psutil.Process()))
             tg.cancel_scope.cancel()
         peak = vm_kb(process.pid, "VmHWM") / 1024
@@ -338,6 +367,8 @@ async def run_jobs(
         stages=lag_stages(state, outcomes),
         bench=bench,
         memory=memory,
+        decoders=decoders,
+        together=together,
     )
 
 
@@ -370,6 +401,11 @@ def report(run: Run, progress: bool, sheets: str = "") -> None:
         ),
         ("server peak RSS", f"{run.peak_rss_mb:.0f} MB  (idle before the run {run.idle_rss_mb:.0f} MB)"),
         ("  while waiting", f"{run.memory.highest(submitted, run.first_end):.0f} MB at most"),
+        (
+            "decoder processes' RSS",
+            f"{run.decoders.highest(run.started, run.last_result):.0f} MB at most, summed (server + "
+            f"decoders {run.together.highest(run.started, run.last_result):.0f} MB at most; sampled)",
+        ),
         ("finished / errored / lost", f"{finished} / {errored} / {lost}"),
         ("  with a contact sheet", f"{sum(o.sheet for o in run.outcomes)} of {finished}"),
         ("requests per job", f"{run.polls / run.count:.1f} status  ({run.submits / run.count:.2f} submit)"),

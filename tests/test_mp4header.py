@@ -20,9 +20,9 @@ from mcp import Client
 from conftest import NAMED, R2V_ARGS, emulator_settings, text_of
 from media import h264, mp4, png, wav
 from wan_video_mcp.app import build_server
+from wan_video_mcp.decoder.reader import read
 from wan_video_mcp.emulator import RunningEmulator
 from wan_video_mcp.mp4header import Mp4Facts, read_mp4_header
-from wan_video_mcp.preview.reader import read
 
 SAMPLE = Path(__file__).parents[1] / "server" / "wan_video_mcp" / "emulator" / "sample.mp4"
 FASTSTART = {"movflags": "faststart"}

@@ -23,10 +23,10 @@ from PIL import Image, ImageChops, ImageStat
 
 from conftest import NAMED, R2V_ARGS, emulator_settings, text_of
 from wan_video_mcp.app import build_server
+from wan_video_mcp.decoder.reader import read
 from wan_video_mcp.emulator import RunningEmulator
 from wan_video_mcp.emulator.state import sample_video
 from wan_video_mcp.preview.previewer import BUSY_NOTE, Preview, Previewer
-from wan_video_mcp.preview.reader import read
 
 pytestmark = pytest.mark.anyio
 

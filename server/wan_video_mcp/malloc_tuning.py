@@ -6,7 +6,9 @@ jobs finishing together peaked at 739 MB with contact sheets, 364 MB with two ar
 glibc raises its mmap threshold to the largest block freed so far, so decoded frames (1-6 MB)
 came to live in the heap, where freeing them rarely returns memory: a fixed threshold keeps
 them in their own mappings, returned when freed (319 -> 254 MB in the same benchmark).
-An environment variable or GLIBC_TUNABLES entry for either setting still decides."""
+(Both measured when decoding ran in the server; `serve` and the decoder processes, which
+decode now, tune alike.) An environment variable or GLIBC_TUNABLES entry for either
+setting still decides."""
 
 from __future__ import annotations
 

@@ -59,6 +59,7 @@ async def open_runtime(
             )
             tg.start_soon(keep_journal_tidy, journal, settings.journal_retention_days)
             previewer = Previewer(settings.sheet_frames, settings.sheet_width, settings.sheet_max_kb * 1024)
+            stack.push_async_callback(previewer.aclose)
             yield Runtime(settings, service, previewer)
             tg.cancel_scope.cancel()  # unfinished downloads restart on the next get_task
     finally:

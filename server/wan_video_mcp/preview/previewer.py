@@ -1,7 +1,8 @@
 """The look at a finished video that results carry: its real properties, a contact sheet
 (made once, saved beside the video as `<name>.jpg`) and notes where the video contradicts
-the request. Reading runs off the event loop within a time limit; a broken or truncated
-video yields a note, never a failed task."""
+the request. An MP4's properties alone are read here from its header; frames, and files the
+header reader leaves to FFmpeg, go to a decoder process (`wan_video_mcp.decoder`) within a
+time limit. A broken, truncated or hostile video yields a note, never a failed task."""
 
 from __future__ import annotations
 
@@ -14,13 +15,13 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from wan_video_mcp.preview.layout import tile_width
-from wan_video_mcp.preview.reader import Reading, read
+from wan_video_mcp.decoder import Decoders, Look, Order
+from wan_video_mcp.mp4header import Mp4Facts, read_mp4_header
 from wan_video_mcp.preview.turns import Turns
 from wan_video_mcp.tasks import VideoProperties
 
 # Reading a few frames of a 15 s 1080P video takes well under a second; a file that takes
-# longer is broken or hostile, and the result goes out without its sheet.
+# longer is broken or hostile: its decoder is ended and the result goes out without a sheet.
 READ_SECONDS = 20.0
 # Decoding is CPU and memory (a decoded 1080P frame is 6 MB): many jobs finishing together
 # take turns instead of starting hundreds of decoders at once.
@@ -50,71 +51,73 @@ class Previewer:
         frames: int,
         width: int,
         max_bytes: int,
+        *,
         turns: int = PREVIEWS_AT_ONCE,
         turn_wait: float = TURN_SECONDS,
+        decoders: Decoders | None = None,
     ) -> None:
         self._frames = frames
         self._width = width
         self._max_bytes = max_bytes
-        self._decoders = Turns(turns, turn_wait)
+        self._turns = Turns(turns, turn_wait)
+        self._decoders = decoders or Decoders()
 
     async def preview(self, video: Path, request: dict[str, Any], keep: bool = True) -> Preview:
         """`keep`: save the sheet beside `video` (a saved video), or not (a temporary copy)."""
         preview = await self._preview(video, request)
         return preview if keep else Preview(preview.video, preview.sheet, None, preview.notes)
 
+    async def aclose(self) -> None:
+        await self._decoders.aclose()
+
     async def _preview(self, video: Path, request: dict[str, Any]) -> Preview:
         sheet_path = video.with_suffix(".jpg")
         cached = self._frames > 0 and await anyio.Path(sheet_path).exists()
-        if cached or not self._frames:  # the header alone: nothing decoded, no turn needed
-            return await self._preview_now(video, request, sheet_path, cached)
-        # One turn covers reading and the sheet: decoded frames (~3 MB each) never queue in
-        # memory for a second turn (100 videos finishing together held 1.5 GB that way).
-        async with self._decoders.turn() as turn:
+        wanted = 0 if cached else self._frames
+        # The header alone (an MP4's, read in plain Python): no decoder, no turn.
+        if not wanted and (facts := await anyio.to_thread.run_sync(read_mp4_header, video)):
+            return await self._finish(video, request, _look_of(facts), sheet_path, cached)
+        # One turn covers reading and the sheet, and each turn has its decoder process.
+        async with self._turns.turn() as turn:
             if not turn:
                 return Preview(notes=[BUSY_NOTE])
-            return await self._preview_now(video, request, sheet_path, cached)
+            order = Order(str(video), wanted, self._width, self._max_bytes)
+            return await self._finish(
+                video, request, await self._decoders.look(order, READ_SECONDS), sheet_path, cached
+            )
 
-    async def _preview_now(
-        self, video: Path, request: dict[str, Any], sheet_path: Path, cached: bool
+    async def _finish(
+        self, video: Path, request: dict[str, Any], look: Look | None, sheet_path: Path, cached: bool
     ) -> Preview:
-        wanted = 0 if cached or not self._frames else self._frames
-        reading = await self._read_within(video, wanted)
-        if reading is None:
+        if look is None:
             return Preview(
                 notes=[f"The video could not be read within {READ_SECONDS:g} s; no contact sheet."]
             )
-        properties = _properties(reading, (await anyio.Path(video).stat()).st_size)
-        notes = _contradictions(request, properties) + _problems(reading)
-        sheet = await self._sheet(reading, sheet_path, cached)
+        properties = _properties(look, (await anyio.Path(video).stat()).st_size)
+        notes = _contradictions(request, properties) + _problems(look)
+        sheet = await self._sheet(look, sheet_path, cached)
         return Preview(properties, sheet, sheet_path if sheet else None, notes)
 
-    async def _read_within(self, video: Path, frames: int) -> Reading | None:
-        # Within a turn (see _preview): waiting for one is not the file's fault.
-        with anyio.move_on_after(READ_SECONDS):
-            width = tile_width(frames, self._width) if frames else None
-            return await anyio.to_thread.run_sync(read, video, frames, width, abandon_on_cancel=True)
-        return None
-
-    async def _sheet(self, reading: Reading, path: Path, cached: bool) -> bytes | None:
+    async def _sheet(self, look: Look, path: Path, cached: bool) -> bytes | None:
         if cached:
             return await anyio.Path(path).read_bytes()
-        if len(reading.frames) < min(2, self._frames) or not self._frames:
-            return None
-        from wan_video_mcp.preview.sheet import contact_sheet  # noqa: PLC0415  (Pillow on first use)
-
-        data = await anyio.to_thread.run_sync(contact_sheet, reading.frames, self._width, self._max_bytes)
-        await anyio.to_thread.run_sync(_write_atomically, path, data)
-        return data
+        if look.sheet is not None:
+            await anyio.to_thread.run_sync(_write_atomically, path, look.sheet)
+        return look.sheet
 
 
-def _properties(reading: Reading, size: int) -> VideoProperties:
+def _look_of(facts: Mp4Facts) -> Look:
+    problem = "the file ends inside its media data" if facts.cut_short else None
+    return Look(facts.seconds, facts.width, facts.height, facts.fps, facts.has_audio, problem)
+
+
+def _properties(look: Look, size: int) -> VideoProperties:
     return VideoProperties(
-        duration_seconds=round(reading.seconds, 2) if reading.seconds is not None else None,
-        width=reading.width,
-        height=reading.height,
-        fps=reading.fps,
-        has_audio=reading.has_audio,
+        duration_seconds=round(look.seconds, 2) if look.seconds is not None else None,
+        width=look.width,
+        height=look.height,
+        fps=look.fps,
+        has_audio=look.has_audio,
         size_bytes=size,
     )
 
@@ -131,10 +134,10 @@ def _contradictions(request: dict[str, Any], video: VideoProperties) -> list[str
     return notes
 
 
-def _problems(reading: Reading) -> list[str]:
-    if reading.problem is None:
+def _problems(look: Look) -> list[str]:
+    if look.problem is None:
         return []
-    return [f"The saved video could not be fully read ({reading.problem}); it may be damaged."]
+    return [f"The saved video could not be fully read ({look.problem}); it may be damaged."]
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

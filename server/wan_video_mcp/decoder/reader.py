@@ -1,7 +1,7 @@
 """A finished video's real properties and a few frames spread through it, read with PyAV
 (FFmpeg's libraries in a wheel: no `ffmpeg` on PATH). The only module that decodes
-video; `av` is imported on first use (the properties alone of an MP4 are read without it),
-and all of it runs on a worker thread."""
+video; it runs in a decoder process (worker.py), and `av` is imported only when the
+properties cannot be read from an MP4's header or frames are wanted."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wan_video_mcp.decoder.layout import tile_height
 from wan_video_mcp.mp4header import Mp4Facts, read_mp4_header
-from wan_video_mcp.preview.layout import tile_height
 
 if TYPE_CHECKING:
     from PIL.Image import Image

@@ -7,8 +7,8 @@ import math
 
 from PIL import Image, ImageDraw, ImageFont
 
-from wan_video_mcp.preview.layout import GAP, columns, tile_height, tile_width
-from wan_video_mcp.preview.reader import Frame
+from wan_video_mcp.decoder.layout import GAP, columns, tile_height, tile_width
+from wan_video_mcp.decoder.reader import Frame
 
 QUALITIES = (82, 72, 62, 52, 42, 32)
 LABEL_SIZE = 18

@@ -1,0 +1,11 @@
+"""Decoding finished videos in processes of their own: their properties and a contact
+sheet, read with FFmpeg (PyAV) and tiled with Pillow in a decoder process, so the server
+never loads either for a finished video, a crash on a hostile file ends only its decoder,
+and the memory decoding took is given back once the decoders are idle.
+
+The seam is `Decoders.look(order, limit)`; `worker.py` is the process's side."""
+
+from wan_video_mcp.decoder.messages import Look, Order
+from wan_video_mcp.decoder.pool import Decoders
+
+__all__ = ["Decoders", "Look", "Order"]

@@ -181,21 +181,25 @@ def cpu_seconds(process: psutil.Process) -> float:
 def server_cpu_seconds(process: psutil.Process) -> float:
     """The server's CPU with its decoder processes': those still running and those ended."""
     times = process.cpu_times()
-    ended = times.children_user + times.children_system
-    return cpu_seconds(process) + ended + sum(map(cpu_seconds, live_children(process)))
+    return (
+        cpu_seconds(process)
+        + times.children_user
+        + times.children_system
+        + sum_over_decoders(process, cpu_seconds)
+    )
 
 
 def decoders_rss_mb(process: psutil.Process) -> float:
-    return sum(vm_kb(child.pid, "VmRSS") for child in live_children(process)) / 1024
+    return sum_over_decoders(process, lambda child: vm_kb(child.pid, "VmRSS") / 1024)
 
 
-def live_children(process: psutil.Process) -> list[psutil.Process]:
-    alive: list[psutil.Process] = []
+def sum_over_decoders(process: psutil.Process, value: Callable[[psutil.Process], float]) -> float:
+    """`value` summed over the server's running child processes (one that ends meanwhile counts 0)."""
+    total = 0.0
     for child in process.children():
-        with contextlib.suppress(psutil.NoSuchProcess, FileNotFoundError):
-            child.cpu_times()  # fails for one already gone
-            alive.append(child)
-    return alive
+        with contextlib.suppress(psutil.NoSuchProcess, FileNotFoundError, ProcessLookupError):
+            total += value(child)
+    return total
 
 
 def vm_kb(pid: int, field_name: str) -> int:

@@ -15,8 +15,10 @@ import anyio
 import psutil
 import pytest
 
+from media import h264
 from wan_video_mcp.decoder import Decoders, Order
 from wan_video_mcp.emulator.state import sample_video
+from wan_video_mcp.preview import Previewer
 
 pytestmark = pytest.mark.anyio
 WORKER = "wan_video_mcp.decoder.worker"
@@ -73,7 +75,7 @@ def stuck(tmp_path: Path) -> Path:
 async def test_a_decoder_that_crashes_leaves_a_note_and_the_next_video_is_read(
     video: Path, stuck: Path
 ) -> None:
-    decoders = Decoders()
+    decoders = Decoders(2)
     outcome: list[object] = []
 
     async def look_at_stuck() -> None:
@@ -97,7 +99,7 @@ async def test_a_decoder_that_crashes_leaves_a_note_and_the_next_video_is_read(
 
 
 async def test_a_read_past_its_time_ends_its_decoder(video: Path, stuck: Path) -> None:
-    decoders = Decoders()
+    decoders = Decoders(2)
     late = await decoders.look(order_for(stuck), 0.5)
 
     assert late is None
@@ -109,7 +111,7 @@ async def test_a_read_past_its_time_ends_its_decoder(video: Path, stuck: Path) -
 async def test_a_cancelled_look_ends_its_decoder_and_the_next_answer_is_its_own(
     video: Path, stuck: Path
 ) -> None:
-    decoders = Decoders()
+    decoders = Decoders(2)
     with anyio.move_on_after(0.5):
         await decoders.look(order_for(stuck), 30)
 
@@ -120,7 +122,7 @@ async def test_a_cancelled_look_ends_its_decoder_and_the_next_answer_is_its_own(
 
 
 async def test_idle_decoders_end_by_themselves_and_a_new_one_starts_when_needed(video: Path) -> None:
-    decoders = Decoders(idle_seconds=0.5)
+    decoders = Decoders(2, idle_seconds=0.5)
     first = await decoders.look(order_for(video), 30)
     pid = (await one_worker()).pid
     await no_workers_left()  # ended after half a second without an order: its memory is back
@@ -133,7 +135,7 @@ async def test_idle_decoders_end_by_themselves_and_a_new_one_starts_when_needed(
 
 
 async def test_a_decoder_gone_while_idle_costs_the_next_video_nothing(video: Path) -> None:
-    decoders = Decoders()
+    decoders = Decoders(2)
     await decoders.look(order_for(video), 30)
     worker = await one_worker()
     worker.kill()  # the system ended it (out of memory, say) while it waited for work
@@ -144,17 +146,80 @@ async def test_a_decoder_gone_while_idle_costs_the_next_video_nothing(video: Pat
     assert answer is not None and answer.problem is None and answer.sheet
 
 
+SECRETS = {
+    "DASHSCOPE_API_KEY": "sk-secret-for-the-server-only",
+    "WAN_MCP_DATABASE_URL": "postgresql://user:password@db/wan",
+    "AWS_SECRET_ACCESS_KEY": "aws-secret",
+    "HTTPS_PROXY": "http://user:password@proxy:3128",
+    "WAN_MCP_AUTH_TOKENS": "team-token",
+}
+
+
 async def test_a_decoder_gets_no_credentials(video: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DASHSCOPE_API_KEY", "sk-secret-for-the-server-only")
-    monkeypatch.setenv("WAN_MCP_DATABASE_URL", "postgresql://user:password@db/wan")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-secret")
-    decoders = Decoders()
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    decoders = Decoders(2)
     await decoders.look(order_for(video), 30)
     environment = (await one_worker()).environ()
     await decoders.aclose()
 
     assert "PATH" in environment
-    assert not {"DASHSCOPE_API_KEY", "WAN_MCP_DATABASE_URL", "AWS_SECRET_ACCESS_KEY"} & set(environment)
+    assert not set(SECRETS) & set(environment)
+    assert not any(value in " ".join(environment.values()) for value in SECRETS.values())
+
+
+async def test_a_decoder_imports_what_the_server_does_whatever_its_working_directory(
+    video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "av.py").write_text("raise ImportError('a stray av.py in the working directory')\n")
+    monkeypatch.chdir(folder)
+    decoders = Decoders(2)
+    answer = await decoders.look(order_for(video), 30)
+    await decoders.aclose()
+    assert answer is not None and answer.problem is None and answer.fault is None and answer.sheet
+
+
+async def test_ctrl_c_at_the_servers_terminal_leaves_its_decoders_to_the_server(video: Path) -> None:
+    decoders = Decoders(2)
+    await decoders.look(order_for(video), 30)
+    worker = await one_worker()
+    worker.send_signal(signal.SIGINT)  # what a terminal sends the whole process group
+    await anyio.sleep(0.5)
+
+    answer = await decoders.look(order_for(video), 30)
+    assert answer is not None and answer.sheet and (await one_worker()).pid == worker.pid
+    await decoders.aclose()
+
+
+SERVER_THAT_DIES = """
+import anyio, os, sys, psutil
+from wan_video_mcp.decoder import Decoders, Order
+async def main():
+    decoders = Decoders(1)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(decoders.look, Order(sys.argv[1], 4, 1024, 120000), 600)
+        # Opened once the decoder opened it to read: it is at work, and stays so.
+        with await anyio.to_thread.run_sync(open, sys.argv[1], "wb"):
+            print(psutil.Process().children()[0].pid, flush=True)
+            await anyio.sleep(600)
+anyio.run(main)
+"""
+
+
+async def test_a_decoder_ends_at_once_when_the_server_is_gone_even_mid_order(stuck: Path) -> None:
+    server = await anyio.open_process([sys.executable, "-c", SERVER_THAT_DIES, str(stuck)], stderr=None)
+    async with server:
+        try:
+            assert server.stdout is not None
+            with anyio.fail_after(30):
+                line = await server.stdout.receive()
+            decoder = psutil.Process(int(line.split()[0]))
+        finally:
+            server.kill()  # no goodbye: its end of the decoder's input simply closes
+    gone, _ = await anyio.to_thread.run_sync(lambda: psutil.wait_procs([decoder], timeout=10))
+    assert gone == [decoder]
 
 
 SERVE_WITH_SHEETS = """
@@ -193,3 +258,12 @@ def test_the_server_makes_contact_sheets_without_loading_ffmpeg_or_pillow() -> N
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["1", "1280", "False", "False"], done.stdout
+
+
+async def test_properties_the_header_does_not_give_come_from_a_decoder(tmp_path: Path) -> None:
+    fragmented = h264(tmp_path / "f.mp4", 2, muxer={"movflags": "frag_keyframe+empty_moov"})
+    previewer = Previewer(0, 1024, 120 * 1024)  # no sheets: no turn is needed or taken
+    preview = await previewer.preview(fragmented, {})
+    await previewer.aclose()
+    assert preview.video is not None and (preview.video.width, preview.video.duration_seconds) == (320, 2.0)
+    assert preview.sheet is None and preview.notes == []

@@ -96,7 +96,6 @@ def test_a_file_cut_inside_its_media_data_is_noticed(tmp_path: Path) -> None:
     facts = read_mp4_header(cut)
 
     assert facts is not None and facts.cut_short and facts.seconds == 2.0
-    assert read(cut, 0, None).problem == "the file ends inside its media data"
     assert not cast(Mp4Facts, read_mp4_header(whole)).cut_short
 
 

@@ -148,6 +148,7 @@ async def test_a_result_does_not_wait_long_for_a_busy_decoder(tmp_path: Path) ->
         await anyio.to_thread.run_sync(lambda: stuck.open("wb").close())  # the stuck read ends
 
     later = await previewer.preview(video, {})
+    await previewer.aclose()
 
     assert busy[0].sheet is None and busy[0].notes == [BUSY_NOTE]
     assert later.sheet is not None and later.video is not None

@@ -25,7 +25,8 @@ class Order:
 
 @dataclass(frozen=True)
 class Look:
-    """A video's properties as read, the sheet (None: none could be made) and what went wrong."""
+    """A video's properties as read, the sheet (None: none could be made) and what went wrong:
+    with the file (`problem`), or with its decoder (`fault`: it could not start, say)."""
 
     seconds: float | None = None
     width: int | None = None
@@ -34,6 +35,7 @@ class Look:
     has_audio: bool = False
     problem: str | None = None
     sheet: bytes | None = None
+    fault: str | None = None
 
 
 def order_line(order: Order) -> bytes:

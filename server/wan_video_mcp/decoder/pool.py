@@ -1,13 +1,15 @@
 """The server's side of the decoder processes (worker.py): one started when a video needs
 decoding and none is free, reused while work keeps coming, ended by itself once idle. Each
-does one order at a time; how many run at once is the caller's to limit (the previewer's
-turns)."""
+does one order at a time, and at most `at_once` run."""
 
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 import os
 import re
+import subprocess
 import sys
 from dataclasses import dataclass
 
@@ -17,14 +19,27 @@ from anyio.streams.buffered import BufferedByteReceiveStream
 
 from wan_video_mcp.decoder.messages import TAKEN, Look, Order, look_from, order_line
 
+log = logging.getLogger(__name__)
+
 # A burst of finished videos keeps its decoders; a quiet server gives their memory back.
 IDLE_SECONDS = 20.0
 # A decoder idle nearly that long may be ending as an order reaches it: start a new one.
 REUSE_WITHIN = 0.9
 GRACE_SECONDS = 5.0  # for a decoder to end once its input is closed
 LONGEST_ANSWER = 64 * 1024 * 1024  # a sheet of a few hundred KB in base64, with room to spare
-# A decoder reads files it is given and needs no credentials: none are passed on to it.
-SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL|DATABASE_URL|^AWS_|^WAN_MCP_", re.I)
+# The decoder imports exactly what the server does: its `sys.path`, given whole (`-P`: not
+# the working directory first, where a stray `av.py` would shadow a module in decoders only).
+BOOT = (
+    "import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
+    "from wan_video_mcp.decoder.worker import run; run(sys.argv[2])"
+)
+# What a decoder needs of the environment to run Python and FFmpeg on any platform. Nothing
+# else is passed on: no provider key, token, database URL or proxy credential is in it.
+PASSED_ON = re.compile(
+    r"(PATH|HOME|USERPROFILE|LANG|LC_\w+|TZ|TMPDIR|TEMP|TMP|SYSTEMROOT|SYSTEMDRIVE|WINDIR"
+    r"|PYTHON\w+|LD_\w+|DYLD_\w+|MALLOC_\w+|GLIBC_TUNABLES)",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -32,28 +47,35 @@ class _Decoder:
     process: Process
     answers: BufferedByteReceiveStream
     idle_since: float
+    reused: bool = False  # taken from the free list: it may have ended, idle, since
 
 
 class Decoders:
-    def __init__(self, idle_seconds: float = IDLE_SECONDS) -> None:
+    def __init__(self, at_once: int, idle_seconds: float = IDLE_SECONDS) -> None:
+        self._limiter = anyio.CapacityLimiter(at_once)
         self._idle_seconds = idle_seconds
         self._free: list[_Decoder] = []
+        self._closed = False
 
     async def look(self, order: Order, limit: float) -> Look | None:
         """The decoder's answer, or None when it took longer than `limit` seconds (the
         decoder is ended: nothing keeps decoding after its time)."""
         with anyio.move_on_after(limit):
-            try:
-                return await self._answer(order, retry=True)
-            except OSError as exc:  # the decoder could not be started
-                return Look(problem=f"the decoder could not start ({exc.strerror or exc})")
+            async with self._limiter:
+                try:
+                    return await self._answer(order)
+                except (OSError, NotImplementedError) as exc:  # no process could be started
+                    log.warning("a decoder could not start: %s", exc)
+                    return Look(fault=f"its decoder could not start: {exc}")
+        log.warning("reading %s took over %g s; its decoder was ended", order.path, limit)
         return None
 
     async def aclose(self) -> None:
+        self._closed = True  # a decoder busy now is ended when it answers
         while self._free:
             await _end(self._free.pop())
 
-    async def _answer(self, order: Order, retry: bool) -> Look:
+    async def _answer(self, order: Order) -> Look:
         decoder = await self._take()
         try:
             taken = await _send(decoder, order_line(order)) and await _receive(decoder) == TAKEN
@@ -61,29 +83,41 @@ class Decoders:
         except BaseException:  # cancelled mid-order: its answer would go to the next order
             await _end(decoder, at_once=True)
             raise
-        if answer is not None:
-            decoder.idle_since = anyio.current_time()
-            self._free.append(decoder)
-            return look_from(answer)
-        status = await _end(decoder)
-        # Never taken (the decoder was gone, or ended idle as it came): a new one takes it.
-        if retry and not taken:
-            return await self._answer(order, retry=False)
-        return Look(problem=f"the decoder stopped while reading it ({_how(status)})")
+        look = _parsed(answer)
+        if look is not None:
+            await self._give_back(decoder)
+            return look
+        status = await _end(decoder, at_once=answer is not None)
+        if not taken and decoder.reused:  # it had ended, idle, before the order reached it
+            return await self._answer(order)
+        return _failure(order, taken, answer is not None, status)
 
     async def _take(self) -> _Decoder:
         while self._free:
             decoder = self._free.pop()  # the latest used: the furthest from ending idle
             if anyio.current_time() - decoder.idle_since < self._idle_seconds * REUSE_WITHIN:
+                decoder.reused = True
                 return decoder
             await _end(decoder)
         return await _start(self._idle_seconds)
 
+    async def _give_back(self, decoder: _Decoder) -> None:
+        if self._closed:
+            await _end(decoder)
+            return
+        decoder.idle_since = anyio.current_time()
+        self._free.append(decoder)
+
 
 async def _start(idle_seconds: float) -> _Decoder:
-    command = [sys.executable, "-m", "wan_video_mcp.decoder.worker", str(idle_seconds)]
+    command = [sys.executable, "-P", "-c", BOOT, json.dumps(sys.path), str(idle_seconds)]
     # Its stderr is the server's: a decoder's crash report lands in the server's log.
-    process = await anyio.open_process(command, stderr=None, env=_environment())
+    process = await anyio.open_process(
+        command,
+        stderr=None,
+        env=_environment(),
+        creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # no console window flashing (Windows)
+    )
     assert process.stdout is not None
     return _Decoder(process, BufferedByteReceiveStream(process.stdout), anyio.current_time())
 
@@ -99,17 +133,38 @@ async def _send(decoder: _Decoder, order: bytes) -> bool:
 
 
 async def _receive(decoder: _Decoder) -> bytes | None:
-    """The answer, or None when the decoder ended without one (or sent no answer's line)."""
+    """A line, or None when the decoder ended without one (or sent no line at all)."""
     try:
         return await decoder.answers.receive_until(b"\n", LONGEST_ANSWER)
     except (anyio.EndOfStream, anyio.IncompleteRead, anyio.DelimiterNotFound):
         return None
 
 
+def _parsed(answer: bytes | None) -> Look | None:
+    if answer is None:
+        return None
+    try:
+        return look_from(answer)
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _failure(order: Order, taken: bool, answered: bool, status: int | None) -> Look:
+    how = f"signal {-status}" if status is not None and status < 0 else f"exit status {status}"
+    if answered:
+        fault = "its decoder's answer could not be read"
+    elif not taken:
+        fault = f"its decoder ended before reading it ({how})"
+    else:
+        log.warning("the decoder reading %s stopped (%s)", order.path, how)
+        return Look(problem=f"the decoder stopped while reading it ({how})")
+    log.warning("no look at %s: %s", order.path, fault)
+    return Look(fault=fault)
+
+
 async def _end(decoder: _Decoder, at_once: bool = False) -> int | None:
     """Ends the process -- killed (`at_once`), or by closing its input, killed only if it is
-    still there after a grace period -- and returns its exit status. One that has ended by
-    itself is never signalled: that would reap it before asyncio does and lose its status."""
+    still there after a grace period -- and returns its exit status."""
     with anyio.CancelScope(shield=True):
         if at_once:
             with contextlib.suppress(ProcessLookupError):
@@ -119,11 +174,5 @@ async def _end(decoder: _Decoder, at_once: bool = False) -> int | None:
     return decoder.process.returncode
 
 
-def _how(status: int | None) -> str:
-    if status is not None and status < 0:
-        return f"signal {-status}"
-    return f"exit status {status}"
-
-
 def _environment() -> dict[str, str]:
-    return {name: value for name, value in os.environ.items() if not SECRET_NAME.search(name)}
+    return {name: value for name, value in os.environ.items() if PASSED_ON.fullmatch(name)}

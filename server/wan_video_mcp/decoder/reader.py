@@ -1,7 +1,7 @@
 """A finished video's real properties and a few frames spread through it, read with PyAV
 (FFmpeg's libraries in a wheel: no `ffmpeg` on PATH). The only module that decodes
-video; it runs in a decoder process (worker.py), and `av` is imported only when the
-properties cannot be read from an MP4's header or frames are wanted."""
+video; it runs in a decoder process (worker.py), which the server asks only for frames or
+for properties an MP4's header did not give (mp4header.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wan_video_mcp.decoder.layout import tile_height
-from wan_video_mcp.mp4header import Mp4Facts, read_mp4_header
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -38,8 +37,6 @@ class Reading:
 def read(path: Path, count: int, frame_width: int | None) -> Reading:
     """Header facts and `count` frames at even times, first and last included, each scaled
     to `frame_width` px wide (keeping its shape), or left whole when None."""
-    if count <= 0 and (facts := read_mp4_header(path)) is not None:
-        return _from_header(facts)
     import av  # noqa: PLC0415  (imported on first use: serving never loads it)
     from av.error import FFmpegError  # noqa: PLC0415
 
@@ -53,12 +50,6 @@ def read(path: Path, count: int, frame_width: int | None) -> Reading:
                 _frames(container, reading, count, _scaling(reading, frame_width))
     except (FFmpegError, OSError, ValueError, IndexError) as exc:
         reading.problem = str(exc)[:200] or type(exc).__name__
-    return reading
-
-
-def _from_header(facts: Mp4Facts) -> Reading:
-    reading = Reading(facts.seconds, facts.width, facts.height, facts.fps, facts.has_audio)
-    reading.problem = "the file ends inside its media data" if facts.cut_short else None
     return reading
 
 

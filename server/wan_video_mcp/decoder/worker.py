@@ -1,18 +1,21 @@
-"""A decoder process, `python -m wan_video_mcp.decoder.worker IDLE_SECONDS`: reads orders
-from stdin and answers each with a line on stdout, one at a time.
+"""A decoder process (pool.py starts it with the server's own `sys.path`, then `run`): reads
+orders from stdin and answers each with two lines on stdout, one order at a time.
 
 FFmpeg (PyAV) and Pillow run here, not in the server: a crash on a hostile file ends this
 process, never the server's waits; a read past its time limit is stopped by ending the
 process (a thread could only be abandoned, decoding on); and the memory decoding took goes
-back to the system when the process ends, after IDLE_SECONDS without an order or when the
-server closes its input (or is gone)."""
+back to the system when the process ends: after IDLE seconds without an order, or at once
+when its input closes (the server closed it, or is gone), even mid-order."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
+import signal
 import sys
 import threading
+import traceback
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,19 +25,27 @@ from wan_video_mcp.decoder.reader import read
 from wan_video_mcp.malloc_tuning import tune_malloc
 
 
-def main(argv: list[str]) -> int:
-    tune_malloc()  # as the server does: decoded frames' memory goes back when freed
-    idle = float(argv[1])
+def run(idle: str) -> None:
+    try:
+        status = main(float(idle))
+    except BaseException:
+        traceback.print_exc()
+        status = 1
+    # Straight out: the reading thread may be blocked on stdin, which a normal interpreter
+    # shutdown would wait to lock.
+    os._exit(status)
+
+
+def main(idle: float) -> int:
+    _settle()
     replies = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # whatever the libraries print goes to the log, never into a reply
+    _log_to_stderr()  # whatever the libraries print goes to the log, never into a reply
     orders = _orders(sys.stdin.buffer)
     while True:
         try:
             line = orders.get(timeout=idle)
         except queue.Empty:
             return 0  # idle: the memory decoding took goes back to the system
-        if not line:
-            return 0
         replies.write(TAKEN + b"\n")
         replies.flush()
         replies.write(look_line(_look_safely(line)))
@@ -54,6 +65,24 @@ def look(order: Order) -> Look:
     )
 
 
+def _settle() -> None:
+    """The server decides when a decoder ends: a Ctrl+C at the server's terminal reaches its
+    whole process group, and a hostile file's crash must not leave a core dump behind."""
+    tune_malloc()  # as the server does: decoded frames' memory goes back when freed
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(ImportError, ValueError, OSError):
+        import resource  # noqa: PLC0415  (POSIX only)
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _log_to_stderr() -> None:
+    try:
+        os.dup2(2, 1)
+    except OSError:  # no stderr at all (a windowless host): drop the libraries' output
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+
+
 def _look_safely(line: bytes) -> Look:
     # The reader turns what FFmpeg raises into a problem; anything else is still this file's
     # problem, not a reason to leave the server without an answer.
@@ -64,20 +93,15 @@ def _look_safely(line: bytes) -> Look:
 
 
 def _orders(stream: BinaryIO) -> queue.SimpleQueue[bytes]:
-    """Lines from `stream` as they come (b"" at its end), read on a thread so that waiting for
-    one can time out on every platform (select() takes no pipes on Windows)."""
+    """Lines from `stream` as they come, read on a thread so that waiting for one can time
+    out on every platform (select() takes no pipes on Windows). At its end the process ends
+    at once, whatever it is doing: nobody is left to read the answer."""
     lines: queue.SimpleQueue[bytes] = queue.SimpleQueue()
 
     def pump() -> None:
         for line in stream:
             lines.put(line)
-        lines.put(b"")
+        os._exit(0)
 
     threading.Thread(target=pump, daemon=True).start()
     return lines
-
-
-if __name__ == "__main__":
-    # Straight out: the reading thread may be blocked on stdin, which a normal interpreter
-    # shutdown would wait to lock.
-    os._exit(main(sys.argv))

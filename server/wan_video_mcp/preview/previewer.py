@@ -54,13 +54,12 @@ class Previewer:
         *,
         turns: int = PREVIEWS_AT_ONCE,
         turn_wait: float = TURN_SECONDS,
-        decoders: Decoders | None = None,
     ) -> None:
         self._frames = frames
         self._width = width
         self._max_bytes = max_bytes
         self._turns = Turns(turns, turn_wait)
-        self._decoders = decoders or Decoders()
+        self._decoders = Decoders(turns)
 
     async def preview(self, video: Path, request: dict[str, Any], keep: bool = True) -> Preview:
         """`keep`: save the sheet beside `video` (a saved video), or not (a temporary copy)."""
@@ -74,17 +73,21 @@ class Previewer:
         sheet_path = video.with_suffix(".jpg")
         cached = self._frames > 0 and await anyio.Path(sheet_path).exists()
         wanted = 0 if cached else self._frames
-        # The header alone (an MP4's, read in plain Python): no decoder, no turn.
-        if not wanted and (facts := await anyio.to_thread.run_sync(read_mp4_header, video)):
-            return await self._finish(video, request, _look_of(facts), sheet_path, cached)
-        # One turn covers reading and the sheet, and each turn has its decoder process.
+        if not wanted:  # properties only: an MP4's header here, else a decoder, without a turn
+            facts = await anyio.to_thread.run_sync(read_mp4_header, video)
+            look = _look_of(facts) if facts else await self._look(video, 0)
+            return await self._finish(video, request, look, sheet_path, cached)
+        # One turn covers reading and the sheet (turns are for sheets: a result waits a
+        # little for one, then goes without).
         async with self._turns.turn() as turn:
             if not turn:
                 return Preview(notes=[BUSY_NOTE])
-            order = Order(str(video), wanted, self._width, self._max_bytes)
-            return await self._finish(
-                video, request, await self._decoders.look(order, READ_SECONDS), sheet_path, cached
-            )
+            return await self._finish(video, request, await self._look(video, wanted), sheet_path, cached)
+
+    async def _look(self, video: Path, frames: int) -> Look | None:
+        return await self._decoders.look(
+            Order(str(video), frames, self._width, self._max_bytes), READ_SECONDS
+        )
 
     async def _finish(
         self, video: Path, request: dict[str, Any], look: Look | None, sheet_path: Path, cached: bool
@@ -93,6 +96,8 @@ class Previewer:
             return Preview(
                 notes=[f"The video could not be read within {READ_SECONDS:g} s; no contact sheet."]
             )
+        if look.fault is not None:
+            return Preview(notes=[f"The video could not be looked at ({look.fault}); no contact sheet."])
         properties = _properties(look, (await anyio.Path(video).stat()).st_size)
         notes = _contradictions(request, properties) + _problems(look)
         sheet = await self._sheet(look, sheet_path, cached)

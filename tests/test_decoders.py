@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 from typing import IO
@@ -16,6 +15,7 @@ import psutil
 import pytest
 
 from media import h264
+from subprocess_server import serve_one_job
 from wan_video_mcp.decoder import Decoders, Order
 from wan_video_mcp.emulator.state import sample_video
 from wan_video_mcp.preview import Previewer
@@ -222,42 +222,8 @@ async def test_a_decoder_ends_at_once_when_the_server_is_gone_even_mid_order(stu
     assert gone == [decoder]
 
 
-SERVE_WITH_SHEETS = """
-import sys, anyio, tempfile
-from pathlib import Path
-from mcp import Client
-sys.path.insert(0, "tests")
-from conftest import FAST_SCRIPT, NAMED, R2V_ARGS, emulator_settings
-from wan_video_mcp.app import build_server
-from wan_video_mcp.emulator import EmulatorState, serve_emulator
-
-async def main():
-    state = EmulatorState()
-    state.default_script = FAST_SCRIPT
-    async with serve_emulator(state) as emulator:
-        settings = emulator_settings(emulator, Path(tempfile.mkdtemp()))
-        async with Client(build_server(settings), client_info=NAMED) as client:
-            result = await client.call_tool("generate_reference_video", R2V_ARGS)
-    images = [block for block in result.content if block.type == "image"]
-    print(len(images), result.structured_content["video"]["width"], "av" in sys.modules, "PIL" in sys.modules)
-
-anyio.run(main)
-"""
-
-
 def test_the_server_makes_contact_sheets_without_loading_ffmpeg_or_pillow() -> None:
-    root = Path(__file__).parents[1]
-    done = subprocess.run(
-        [sys.executable, "-c", SERVE_WITH_SHEETS],
-        check=False,
-        cwd=root,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["1", "1280", "False", "False"], done.stdout
+    assert serve_one_job(sheet_frames=4) == ["1", "1280", "5.0", "False", "False"]
 
 
 async def test_properties_the_header_does_not_give_come_from_a_decoder(tmp_path: Path) -> None:

@@ -4,10 +4,7 @@ contact sheets from loading FFmpeg at all."""
 
 from __future__ import annotations
 
-import os
 import struct
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, cast
@@ -19,6 +16,7 @@ from mcp import Client
 
 from conftest import NAMED, R2V_ARGS, emulator_settings, text_of
 from media import h264, mp4, png, wav
+from subprocess_server import serve_one_job
 from wan_video_mcp.app import build_server
 from wan_video_mcp.decoder.reader import read
 from wan_video_mcp.emulator import RunningEmulator
@@ -133,38 +131,6 @@ async def test_a_finished_video_cut_short_gets_a_note_without_sheets(
     assert any("could not be fully read" in note for note in structured["notes"]), structured["notes"]
 
 
-SERVE_WITHOUT_SHEETS = """
-import sys, anyio, tempfile
-from pathlib import Path
-from mcp import Client
-sys.path.insert(0, "tests")
-from conftest import FAST_SCRIPT, NAMED, R2V_ARGS, emulator_settings
-from wan_video_mcp.app import build_server
-from wan_video_mcp.emulator import EmulatorState, serve_emulator
-
-async def main():
-    state = EmulatorState()
-    state.default_script = FAST_SCRIPT
-    async with serve_emulator(state) as emulator:
-        settings = emulator_settings(emulator, Path(tempfile.mkdtemp()), sheet_frames=0)
-        async with Client(build_server(settings), client_info=NAMED) as client:
-            result = await client.call_tool("generate_reference_video", R2V_ARGS)
-            again = await client.call_tool("get_task", {"task_id": result.structured_content["task_id"]})
-    print(again.structured_content["video"]["duration_seconds"], "av" in sys.modules)
-
-anyio.run(main)
-"""
-
-
 def test_without_contact_sheets_ffmpeg_is_never_loaded() -> None:
-    root = Path(__file__).parents[1]
-    done = subprocess.run(
-        [sys.executable, "-c", SERVE_WITHOUT_SHEETS],
-        check=False,
-        cwd=root,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["5.0", "False"], done.stdout
+    sheets, _, seconds, av_loaded, _ = serve_one_job(sheet_frames=0)
+    assert (sheets, seconds, av_loaded) == ("0", "5.0", "False")

@@ -1,0 +1,49 @@
+"""One job through the real client on a server in a fresh Python process: what the server
+process loaded is then its own, not what other tests imported."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SERVE_ONE_JOB = """
+import sys, anyio, tempfile
+from pathlib import Path
+from mcp import Client
+sys.path.insert(0, "tests")
+from conftest import FAST_SCRIPT, NAMED, R2V_ARGS, emulator_settings
+from wan_video_mcp.app import build_server
+from wan_video_mcp.emulator import EmulatorState, serve_emulator
+
+async def main():
+    state = EmulatorState()
+    state.default_script = FAST_SCRIPT
+    async with serve_emulator(state) as emulator:
+        settings = emulator_settings(emulator, Path(tempfile.mkdtemp()), sheet_frames=int(sys.argv[1]))
+        async with Client(build_server(settings), client_info=NAMED) as client:
+            result = await client.call_tool("generate_reference_video", R2V_ARGS)
+            again = await client.call_tool("get_task", {"task_id": result.structured_content["task_id"]})
+    images = [block for block in result.content if block.type == "image"]
+    video = again.structured_content["video"]
+    print(len(images), video["width"], video["duration_seconds"], "av" in sys.modules, "PIL" in sys.modules)
+
+anyio.run(main)
+"""
+
+
+def serve_one_job(sheet_frames: int) -> list[str]:
+    """Sheets in the result, the video's width and seconds (from `get_task`), and whether the
+    server's process imported `av` and `PIL`, as printed words."""
+    done = subprocess.run(
+        [sys.executable, "-c", SERVE_ONE_JOB, str(sheet_frames)],
+        check=False,
+        cwd=Path(__file__).parents[1],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.split()

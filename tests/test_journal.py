@@ -9,15 +9,17 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from mcp import Client
 
-from conftest import R2V_ARGS
+from conftest import R2V_ARGS, emulator_settings
 from wan_video_mcp.emulator import RunningEmulator
 from wan_video_mcp.errors import ConfigurationError
 from wan_video_mcp.journal import MIGRATIONS, SCHEMA_VERSION, SqliteJournal, fingerprint
+from wan_video_mcp.app import build_server
 from wan_video_mcp.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -58,6 +60,28 @@ async def test_the_record_follows_the_task_to_the_end(client: Client, settings: 
     assert json.loads(row["usage_json"])["video_count"] == 1
 
 
+@pytest.mark.parametrize("provider", ["dashscope", "modellix", "apiyi", "aimlapi"])
+async def test_a_run_time_is_the_providers_own_not_when_a_poll_saw_the_end(
+    emulator: RunningEmulator, tmp_path: Path, provider: str
+) -> None:
+    """The first poll comes long after this job's end: the journal keeps how long the job ran
+    by the provider's clock (DashScope's and Modellix's submit and end times), so the next
+    waits expect their ends when they come, not a poll's lag later."""
+    settings = emulator_settings(emulator, tmp_path, poll_first_seconds=1.5, poll_max_seconds=3.0)
+    async with Client(build_server(settings)) as client:
+        result = await client.call_tool("generate_reference_video", {**R2V_ARGS, "provider": provider})
+
+    [row] = rows(settings.journal_path)
+    task = emulator.state.find(provider, row["handle"].partition(":")[2])
+    assert task is not None and task.ended_at is not None and not result.is_error
+    seen = (datetime.fromisoformat(row["finished_at"]) - datetime.fromisoformat(row["submitted_at"])).total_seconds()
+    if provider in ("dashscope", "modellix"):
+        assert row["run_seconds"] == pytest.approx(task.ended_at - task.created_at, abs=0.002)
+        assert seen >= 1.5 > row["run_seconds"]
+    else:  # no times in their answers: what our polls saw is all there is
+        assert row["run_seconds"] is None and seen >= 1.5
+
+
 async def test_an_older_journal_is_upgraded_in_place(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     old = sqlite3.connect(path)
@@ -79,7 +103,7 @@ async def test_an_older_journal_is_upgraded_in_place(tmp_path: Path) -> None:
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     columns = {row[1] for row in db.execute("PRAGMA table_info(tasks)")}
     db.close()
-    assert {"local_file", "download_error", "owner", "lease_until", "provider_status"} <= columns
+    assert {"local_file", "download_error", "owner", "lease_until", "provider_status", "run_seconds"} <= columns
 
 
 async def test_a_journal_from_a_newer_version_is_refused_clearly(tmp_path: Path) -> None:

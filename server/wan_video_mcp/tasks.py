@@ -85,6 +85,17 @@ class TaskSnapshot(DeferredModel):
     usage: dict[str, Any] | None = None
     error_code: str | None = None
     error_message: str | None = None
+    # How long the job took, submit to end, by the provider's own clock (both ends on it, so
+    # its zone and offset cancel out): unlike our "seen finished" time, no poll lag in it.
+    run_seconds: float | None = None
+
+
+def provider_run_seconds(submitted: datetime | None, ended: datetime | None) -> float | None:
+    """The provider's submit-to-end time, when it gave both and they make sense."""
+    if submitted is None or ended is None:
+        return None
+    seconds = (ended - submitted).total_seconds()
+    return seconds if seconds > 0 else None
 
 
 class TaskError(DeferredModel):

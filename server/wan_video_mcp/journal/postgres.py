@@ -95,6 +95,9 @@ MIGRATIONS = (
         PRIMARY KEY (sha256, destination)
     );
     """,
+    """
+    ALTER TABLE tasks ADD COLUMN run_seconds DOUBLE PRECISION;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # One key for "migrating now": replicas starting together wait for each other.
@@ -315,7 +318,7 @@ class PostgresJournal:
             args = (provider, model, provider, model, still_running_since(), limit)
             cursor = await db.execute(RECENT_SUCCESSES.format("%s").encode(), args)
             rows = await cursor.fetchall()
-        return run_seconds([(row["submitted_at"], row["finished_at"]) for row in rows])
+        return run_seconds([(row["submitted_at"], row["finished_at"], row["run_seconds"]) for row in rows])
 
     async def prune(self, before: datetime) -> int:
         # PostgreSQL's autovacuum reuses the space; nothing to give back by hand.

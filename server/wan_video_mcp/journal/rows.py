@@ -21,7 +21,7 @@ FINAL_STATES = ("succeeded", "failed", "canceled")
 # finish are its shortest, and paced by them alone the rest would be polled as if late.
 # Parameters: provider, model, provider, model, still_running_since(), limit.
 RECENT_SUCCESSES = (
-    "SELECT submitted_at, finished_at FROM tasks WHERE provider = {0} AND model = {0} AND "
+    "SELECT submitted_at, finished_at, run_seconds FROM tasks WHERE provider = {0} AND model = {0} AND "
     "state = 'succeeded' AND tool != 'unknown' AND finished_at IS NOT NULL AND id < COALESCE("
     "(SELECT MIN(id) FROM tasks WHERE provider = {0} AND model = {0} AND state IN ('queued', 'running') "
     "AND submitted_at >= {0}), 9223372036854775807) ORDER BY id DESC LIMIT {0}"
@@ -35,9 +35,14 @@ def still_running_since() -> datetime:
     return utc_now() - RUNNING_AT_MOST
 
 
-def run_seconds(rows: list[tuple[Any, Any]]) -> list[float]:
-    """Run times from (submitted_at, finished_at) pairs, as datetimes or ISO text."""
-    return [(_moment(end) - _moment(start)).total_seconds() for start, end in rows]
+def run_seconds(rows: list[tuple[Any, Any, float | None]]) -> list[float]:
+    """Run times from (submitted_at, finished_at, run_seconds) rows, the times as datetimes
+    or ISO text: the provider's own figure where it gave one, else submit to seen finished
+    (which includes the poll's lag)."""
+    return [
+        reported if reported is not None else (_moment(end) - _moment(start)).total_seconds()
+        for start, end, reported in rows
+    ]
 
 
 def _moment(value: datetime | str) -> datetime:
@@ -118,6 +123,8 @@ def snapshot_values(snapshot: TaskSnapshot, redactor: Redactor) -> dict[str, Any
     if snapshot.state.is_terminal:
         # Our clock, like submitted_at: provider clocks and zones are not ours to trust.
         values["finished_at"] = utc_now().isoformat()
+        if snapshot.run_seconds is not None:
+            values["run_seconds"] = snapshot.run_seconds
     if snapshot.video_url:
         values["video_url"] = snapshot.video_url
         values["video_expires_at"] = _iso(snapshot.video_expires_at)

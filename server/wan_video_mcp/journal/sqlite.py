@@ -105,6 +105,9 @@ MIGRATIONS = (
     ALTER TABLE tasks ADD COLUMN caller TEXT;
     CREATE INDEX tasks_caller ON tasks (caller, submitted_at);
     """,
+    """
+    ALTER TABLE tasks ADD COLUMN run_seconds REAL;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # How long a write waits for another process's transaction (a migration, a claim).
@@ -278,7 +281,7 @@ class SqliteJournal:
         since = still_running_since().isoformat()
         args = (provider, model, provider, model, since, limit)
         rows = await self._run(lambda db: db.execute(query, args).fetchall())
-        return run_seconds([(row[0], row[1]) for row in rows])
+        return run_seconds([(row[0], row[1], row[2]) for row in rows])
 
     async def prune(self, before: datetime) -> int:
         deleted = await self._run(partial(_prune, before=before.isoformat()))

@@ -15,7 +15,7 @@ from wan_video_mcp.providers.base import CallKind, HttpRequest, HttpResponse, Ke
 from wan_video_mcp.providers.dashscope_body import dashscope_body
 from wan_video_mcp.providers.errormap import ErrorKind, build_error, kind_from_status, retry_after_seconds
 from wan_video_mcp.settings import Settings
-from wan_video_mcp.tasks import TaskSnapshot, TaskState, expiry_of
+from wan_video_mcp.tasks import TaskSnapshot, TaskState, expiry_of, provider_run_seconds
 
 SUBMIT_PATH = "/api/v1/services/aigc/video-generation/video-synthesis"
 STATES = {
@@ -161,6 +161,7 @@ class DashScopeAdapter(DashScopeCompatibleSubmit):
             usage=body.usage,
             error_code=out.code,
             error_message=out.message,
+            run_seconds=provider_run_seconds(parse_dashscope_time(out.submit_time), finished),
         )
 
     def error_for(self, response: HttpResponse, call: CallKind) -> WanError:

@@ -20,7 +20,7 @@ from wan_video_mcp.providers.base import (
 from wan_video_mcp.providers.dashscope import status_to_state
 from wan_video_mcp.providers.dashscope_body import VACE_INPUT_FIELDS, VACE_PARAMETER_FIELDS
 from wan_video_mcp.providers.errormap import build_error, kind_from_status, retry_after_seconds
-from wan_video_mcp.tasks import TaskSnapshot, TaskState, expiry_of, from_epoch
+from wan_video_mcp.tasks import TaskSnapshot, TaskState, expiry_of, from_epoch, provider_run_seconds
 
 STATES = {
     "pending": TaskState.QUEUED,
@@ -146,6 +146,7 @@ class ModellixAdapter(ProviderAdapter):
             usage={"processing_ms": data.duration} if data.duration is not None else None,
             error_code=code,
             error_message=message,
+            run_seconds=provider_run_seconds(_parse_time(result.extensions.get("submit_time")), finished),
         )
 
     def error_for(self, response: HttpResponse, call: CallKind) -> WanError:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import IO
 
@@ -14,10 +15,11 @@ import anyio
 import psutil
 import pytest
 
-from media import h264
+from media import h264, png, wav
 from subprocess_server import serve_one_job
 from wan_video_mcp.decoder import Decoders, Order
 from wan_video_mcp.emulator.state import sample_video
+from wan_video_mcp.inputs.probe import Unreadable, decode_image_header
 from wan_video_mcp.preview import Previewer
 
 pytestmark = pytest.mark.anyio
@@ -146,6 +148,49 @@ async def test_a_decoder_gone_while_idle_costs_the_next_video_nothing(video: Pat
     assert answer is not None and answer.problem is None and answer.sheet
 
 
+async def test_a_time_limit_counts_from_when_a_decoder_is_free(video: Path, stuck: Path) -> None:
+    """A look queued behind a slow one is not cut short for the time it waited."""
+    decoders = Decoders(1)
+    answers: list[object] = []
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(decoders.look, order_for(stuck), 30)  # holds the only decoder
+        writer = await anyio.to_thread.run_sync(stuck.open, "wb")
+        tg.start_soon(lambda: _append(answers, decoders.look(order_for(video), 1.0)))
+        await anyio.sleep(1.5)  # longer than the queued look's limit
+        writer.close()  # the slow read ends (an empty video), freeing the decoder
+    await decoders.aclose()
+
+    [answer] = answers
+    assert answer is not None and answer.sheet  # type: ignore[attr-defined]
+
+
+async def _append(into: list[object], look: Awaitable[object]) -> None:
+    into.append(await look)
+
+
+async def test_an_input_that_crashes_its_decoder_is_refused_and_the_next_is_read(
+    stuck: Path, tmp_path: Path
+) -> None:
+    decoders = Decoders(1)
+    refusals: list[str] = []
+
+    async def check_stuck() -> None:
+        with pytest.raises(Unreadable) as refused:
+            await decode_image_header(stuck, decoders)
+        refusals.append(str(refused.value))
+
+    writers: list[IO[bytes]] = []
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(check_stuck)
+        writers.append(await anyio.to_thread.run_sync(stuck.open, "wb"))
+        (await one_worker()).send_signal(signal.SIGSEGV)  # what a crashing parser does
+    writers[0].close()
+    await decode_image_header(png(tmp_path / "fine.png"), decoders)  # no refusal
+    await decoders.aclose()
+
+    assert refusals == [f"the decoder stopped while reading it (signal {signal.SIGSEGV.value})"]
+
+
 SECRETS = {
     "DASHSCOPE_API_KEY": "sk-secret-for-the-server-only",
     "WAN_MCP_DATABASE_URL": "postgresql://user:password@db/wan",
@@ -226,10 +271,24 @@ def test_the_server_makes_contact_sheets_without_loading_ffmpeg_or_pillow() -> N
     assert serve_one_job(sheet_frames=4) == ["1", "1280", "5.0", "False", "False"]
 
 
+def test_the_server_checks_local_inputs_without_loading_ffmpeg_or_pillow(tmp_path: Path) -> None:
+    """An image, a voice clip and a video whose header only FFmpeg reads (fragmented): each is
+    checked before the upload, by a decoder; the user's files never reach FFmpeg's or
+    Pillow's parsers inside the server."""
+    fragmented = h264(tmp_path / "clip.mp4", 3, muxer={"movflags": "frag_keyframe+empty_moov"})
+    arguments = {
+        "reference_images": [str(png(tmp_path / "hero.png"))],
+        "reference_videos": [str(fragmented)],
+        "reference_voices": {"Image 1": str(wav(tmp_path / "voice.wav", 2))},
+    }
+    assert serve_one_job(sheet_frames=0, arguments=arguments) == ["0", "1280", "5.0", "False", "False"]
+
+
 async def test_properties_the_header_does_not_give_come_from_a_decoder(tmp_path: Path) -> None:
     fragmented = h264(tmp_path / "f.mp4", 2, muxer={"movflags": "frag_keyframe+empty_moov"})
-    previewer = Previewer(0, 1024, 120 * 1024)  # no sheets: no turn is needed or taken
+    decoders = Decoders(1)
+    previewer = Previewer(0, 1024, 120 * 1024, decoders)  # no sheets: no turn is needed or taken
     preview = await previewer.preview(fragmented, {})
-    await previewer.aclose()
+    await decoders.aclose()
     assert preview.video is not None and (preview.video.width, preview.video.duration_seconds) == (320, 2.0)
     assert preview.sheet is None and preview.notes == []

@@ -16,10 +16,10 @@ import pytest
 from mcp import Client
 
 from conftest import R2V_ARGS, emulator_settings
+from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import RunningEmulator
 from wan_video_mcp.errors import ConfigurationError
 from wan_video_mcp.journal import MIGRATIONS, SCHEMA_VERSION, SqliteJournal, fingerprint
-from wan_video_mcp.app import build_server
 from wan_video_mcp.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -74,7 +74,9 @@ async def test_a_run_time_is_the_providers_own_not_when_a_poll_saw_the_end(
     [row] = rows(settings.journal_path)
     task = emulator.state.find(provider, row["handle"].partition(":")[2])
     assert task is not None and task.ended_at is not None and not result.is_error
-    seen = (datetime.fromisoformat(row["finished_at"]) - datetime.fromisoformat(row["submitted_at"])).total_seconds()
+    seen = (
+        datetime.fromisoformat(row["finished_at"]) - datetime.fromisoformat(row["submitted_at"])
+    ).total_seconds()
     if provider in ("dashscope", "modellix"):
         assert row["run_seconds"] == pytest.approx(task.ended_at - task.created_at, abs=0.002)
         assert seen >= 1.5 > row["run_seconds"]
@@ -103,7 +105,14 @@ async def test_an_older_journal_is_upgraded_in_place(tmp_path: Path) -> None:
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     columns = {row[1] for row in db.execute("PRAGMA table_info(tasks)")}
     db.close()
-    assert {"local_file", "download_error", "owner", "lease_until", "provider_status", "run_seconds"} <= columns
+    assert {
+        "local_file",
+        "download_error",
+        "owner",
+        "lease_until",
+        "provider_status",
+        "run_seconds",
+    } <= columns
 
 
 async def test_a_journal_from_a_newer_version_is_refused_clearly(tmp_path: Path) -> None:

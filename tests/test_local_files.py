@@ -359,6 +359,27 @@ async def test_every_refusal_costs_nothing_and_names_the_field(
     assert emulator.state.requests == [], "no refusal reached any provider"
 
 
+async def test_an_input_that_cannot_be_checked_costs_nothing_and_says_it_is_not_the_file(
+    emulator: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Images and non-MP4 media are read by a decoder process; when none can start, the call is
+    refused before any upload or submit, and the file is not blamed."""
+    monkeypatch.setattr("sys.executable", str(tmp_path / "no-such-python"))
+    hero = png(tmp_path / "hero.png")
+
+    result = await call(
+        emulator_settings(emulator, tmp_path),
+        "generate_reference_video",
+        {**R2V_ARGS, "reference_images": [str(hero)]},
+    )
+
+    text = text_of(result)
+    assert result.is_error and "reference_images[0]" in text and "hero.png could not be checked" in text
+    assert "its decoder could not start" in text and "Nothing was sent or charged" in text
+    assert "intact file" not in text  # not the file's fault
+    assert emulator.state.requests == []
+
+
 async def test_a_symlink_out_of_the_allowed_folder_is_refused(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:

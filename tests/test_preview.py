@@ -23,6 +23,7 @@ from PIL import Image, ImageChops, ImageStat
 
 from conftest import NAMED, R2V_ARGS, emulator_settings, text_of
 from wan_video_mcp.app import build_server
+from wan_video_mcp.decoder import Decoders
 from wan_video_mcp.decoder.reader import read
 from wan_video_mcp.emulator import RunningEmulator
 from wan_video_mcp.emulator.state import sample_video
@@ -139,7 +140,8 @@ async def test_a_result_does_not_wait_long_for_a_busy_decoder(tmp_path: Path) ->
     os.mkfifo(stuck)  # reading it blocks until someone writes: it holds the only turn
     video = tmp_path / "video.mp4"
     video.write_bytes(sample_video())
-    previewer = Previewer(4, 1024, 120 * 1024, turns=1, turn_wait=0.3)
+    decoders = Decoders(1)
+    previewer = Previewer(4, 1024, 120 * 1024, decoders, turns=1, turn_wait=0.3)
     busy: list[Preview] = []
     async with anyio.create_task_group() as tg:
         tg.start_soon(previewer.preview, stuck, {})
@@ -148,7 +150,7 @@ async def test_a_result_does_not_wait_long_for_a_busy_decoder(tmp_path: Path) ->
         await anyio.to_thread.run_sync(lambda: stuck.open("wb").close())  # the stuck read ends
 
     later = await previewer.preview(video, {})
-    await previewer.aclose()
+    await decoders.aclose()
 
     assert busy[0].sheet is None and busy[0].notes == [BUSY_NOTE]
     assert later.sheet is not None and later.video is not None

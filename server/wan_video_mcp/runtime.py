@@ -11,10 +11,11 @@ import anyio
 
 from wan_video_mcp.calls import Runtime
 from wan_video_mcp.costs.spending import Spending
+from wan_video_mcp.decoder import Decoders
 from wan_video_mcp.downloads import VideoSaver
 from wan_video_mcp.journal import open_journal
 from wan_video_mcp.linkguard import LinkGuard
-from wan_video_mcp.preview import Previewer
+from wan_video_mcp.preview import PREVIEWS_AT_ONCE, Previewer
 from wan_video_mcp.providers.registry import ProviderRegistry
 from wan_video_mcp.providers.transport import ProviderTransport, build_http_client
 from wan_video_mcp.retention import keep_journal_tidy
@@ -44,7 +45,10 @@ async def open_runtime(
             anyio.create_task_group() as tg,
         ):
             transport = ProviderTransport(http, redactor, settings.http_total_seconds)
-            stager = Stager(settings, journal, transport, registry)
+            # At most two decoder processes, shared by local inputs' checks and results' looks.
+            decoders = Decoders(PREVIEWS_AT_ONCE)
+            stack.push_async_callback(decoders.aclose)
+            stager = Stager(settings, journal, transport, registry, decoders)
             spending = Spending.create(settings, journal)
             stack.push_async_callback(stager.aclose)
             service = VideoService(
@@ -58,8 +62,9 @@ async def open_runtime(
                 spending=spending,
             )
             tg.start_soon(keep_journal_tidy, journal, settings.journal_retention_days)
-            previewer = Previewer(settings.sheet_frames, settings.sheet_width, settings.sheet_max_kb * 1024)
-            stack.push_async_callback(previewer.aclose)
+            previewer = Previewer(
+                settings.sheet_frames, settings.sheet_width, settings.sheet_max_kb * 1024, decoders
+            )
             yield Runtime(settings, service, previewer)
             tg.cancel_scope.cancel()  # unfinished downloads restart on the next get_task
     finally:

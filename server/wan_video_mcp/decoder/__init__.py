@@ -1,7 +1,7 @@
-"""Decoding finished videos in processes of their own: their properties and a contact
-sheet, read with FFmpeg (PyAV) and tiled with Pillow in a decoder process, so the server
-never loads either for a finished video, a crash on a hostile file ends only its decoder,
-and the memory decoding took is given back once the decoders are idle.
+"""Decoding in processes of their own: a finished video's properties and contact sheet, and
+a local input's duration, frame size or image structure, read with FFmpeg (PyAV) and Pillow
+in a decoder process, so the server never loads either, a crash on a hostile file ends only
+its decoder, and the memory decoding took is given back once the decoders are idle.
 
 The seam is `Decoders.look(order, limit)`; `worker.py` is the process's side."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 # A decoder's first line on each order, before it starts: an order it ended without taking
 # (idle, or gone) is given to a new decoder; one it took and died on is not tried again.
@@ -14,13 +14,16 @@ TAKEN = b"taken"
 
 @dataclass(frozen=True)
 class Order:
-    """Read `path`; with `frames` > 0, tile that many frames into a contact sheet at most
-    `sheet_width` px wide and, where the quality ladder allows, `max_bytes` long."""
+    """Read `path`. A finished video (`kind` "result"): its properties and, with `frames` > 0,
+    that many frames tiled into a contact sheet at most `sheet_width` px wide and, where the
+    quality ladder allows, `max_bytes` long. A local input: "media" (a video's or voice
+    clip's duration and frame size) or "image" (only whether its structure reads)."""
 
     path: str
-    frames: int
-    sheet_width: int
-    max_bytes: int
+    frames: int = 0
+    sheet_width: int = 0
+    max_bytes: int = 0
+    kind: Literal["result", "media", "image"] = "result"
 
 
 @dataclass(frozen=True)

@@ -58,10 +58,11 @@ class Decoders:
         self._closed = False
 
     async def look(self, order: Order, limit: float) -> Look | None:
-        """The decoder's answer, or None when it took longer than `limit` seconds (the
-        decoder is ended: nothing keeps decoding after its time)."""
-        with anyio.move_on_after(limit):
-            async with self._limiter:
+        """The decoder's answer, or None when it took longer than `limit` seconds from the
+        moment a decoder was free for it (the decoder is ended: nothing keeps decoding after
+        its time). The wait for a free one is the caller's to bound."""
+        async with self._limiter:
+            with anyio.move_on_after(limit):
                 try:
                     return await self._answer(order)
                 except (OSError, NotImplementedError) as exc:  # no process could be started

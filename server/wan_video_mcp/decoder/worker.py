@@ -19,6 +19,7 @@ import traceback
 from pathlib import Path
 from typing import BinaryIO
 
+from wan_video_mcp.decoder.inputs import image_look, media_look
 from wan_video_mcp.decoder.layout import tile_width
 from wan_video_mcp.decoder.messages import TAKEN, Look, Order, look_line, order_from
 from wan_video_mcp.decoder.reader import read
@@ -53,6 +54,14 @@ def main(idle: float) -> int:
 
 
 def look(order: Order) -> Look:
+    if order.kind == "media":
+        return media_look(Path(order.path))
+    if order.kind == "image":
+        return image_look(Path(order.path))
+    return result_look(order)
+
+
+def result_look(order: Order) -> Look:
     wanted = order.frames
     reading = read(Path(order.path), wanted, tile_width(wanted, order.sheet_width) if wanted else None)
     sheet = None

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import anyio.to_thread
 
-from wan_video_mcp.errors import InvalidRequest
-from wan_video_mcp.inputs.probe import MediaFacts, Unreadable, decode_image_header, probe
+from wan_video_mcp.decoder import Decoders
+from wan_video_mcp.errors import InvalidRequest, WanError
+from wan_video_mcp.inputs.probe import MediaFacts, NotChecked, Unreadable, decode_image_header, probe
 from wan_video_mcp.inputs.rules import Rule, rule_for
 from wan_video_mcp.inputs.sniff import (
     CONTENT_TYPES,
@@ -60,10 +61,16 @@ class LocalFile:
         return f"{self.sha256[:32]}{self.extension}"
 
 
-async def inspect(item: MediaItem, model: ModelName, roots: Sequence[Path]) -> LocalFile:
+async def inspect(item: MediaItem, model: ModelName, roots: Sequence[Path], decoders: Decoders) -> LocalFile:
     rule = rule_for(model, item.field, item.kind)
     path, size, fmt = await anyio.to_thread.run_sync(_open_checks, item, rule, roots)
-    facts = await _media_checks(item, rule, path) if item.kind != "image" else await _image_check(item, path)
+    try:
+        if item.kind == "image":
+            facts = await _image_check(item, path, decoders)
+        else:
+            facts = await _media_checks(item, rule, path, decoders)
+    except NotChecked as exc:
+        raise _not_checked(item, path, exc) from None
     digest = await anyio.to_thread.run_sync(_sha256, path)
     return LocalFile(item, path, size, fmt, digest, facts)
 
@@ -135,9 +142,9 @@ def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" or word.startswith("mp") else "a"
 
 
-async def _media_checks(item: MediaItem, rule: Rule, path: Path) -> MediaFacts:
+async def _media_checks(item: MediaItem, rule: Rule, path: Path, decoders: Decoders) -> MediaFacts:
     try:
-        facts = await probe(path)
+        facts = await probe(path, decoders)
     except Unreadable as exc:
         raise _refused(
             item, f"{path.name} cannot be read as {_article(item.kind)} {item.kind} ({exc}).", FIX_UNREADABLE
@@ -149,9 +156,9 @@ async def _media_checks(item: MediaItem, rule: Rule, path: Path) -> MediaFacts:
     return facts
 
 
-async def _image_check(item: MediaItem, path: Path) -> None:
+async def _image_check(item: MediaItem, path: Path, decoders: Decoders) -> None:
     try:
-        await decode_image_header(path)
+        await decode_image_header(path, decoders)
     except Unreadable as exc:
         raise _refused(item, f"{path.name} cannot be read as an image ({exc}).", FIX_UNREADABLE) from None
 
@@ -191,3 +198,11 @@ def _sha256(path: Path) -> str:
 
 def _refused(item: MediaItem, problem: str, fix: str) -> InvalidRequest:
     return InvalidRequest(item.label, problem, fix)
+
+
+def _not_checked(item: MediaItem, path: Path, exc: NotChecked) -> WanError:
+    # Not the file's fault: the server could not run the reader that checks it.
+    return WanError(
+        f"`{item.label}`: {path.name} could not be checked before sending ({exc}). Nothing was sent or "
+        "charged. Try again; if it keeps happening, the server's log says why its decoder could not run."
+    )

@@ -51,6 +51,7 @@ class Previewer:
         frames: int,
         width: int,
         max_bytes: int,
+        decoders: Decoders,
         *,
         turns: int = PREVIEWS_AT_ONCE,
         turn_wait: float = TURN_SECONDS,
@@ -59,15 +60,12 @@ class Previewer:
         self._width = width
         self._max_bytes = max_bytes
         self._turns = Turns(turns, turn_wait)
-        self._decoders = Decoders(turns)
+        self._decoders = decoders  # shared with local inputs' checks; the runtime closes them
 
     async def preview(self, video: Path, request: dict[str, Any], keep: bool = True) -> Preview:
         """`keep`: save the sheet beside `video` (a saved video), or not (a temporary copy)."""
         preview = await self._preview(video, request)
         return preview if keep else Preview(preview.video, preview.sheet, None, preview.notes)
-
-    async def aclose(self) -> None:
-        await self._decoders.aclose()
 
     async def _preview(self, video: Path, request: dict[str, Any]) -> Preview:
         sheet_path = video.with_suffix(".jpg")

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import httpx2
 
+from wan_video_mcp.decoder import Decoders
 from wan_video_mcp.errors import InvalidRequest
 from wan_video_mcp.inputs.files import LocalFile, inspect
 from wan_video_mcp.journal import Journal, UploadRecord
@@ -56,9 +57,15 @@ def with_content_hashes(args: GeneratingArgs, files: list[LocalFile]) -> Generat
 
 class Stager:
     def __init__(
-        self, settings: Settings, journal: Journal, transport: ProviderTransport, registry: ProviderRegistry
+        self,
+        settings: Settings,
+        journal: Journal,
+        transport: ProviderTransport,
+        registry: ProviderRegistry,
+        decoders: Decoders,
     ) -> None:
         self._roots = settings.input_root_paths
+        self._decoders = decoders  # read each non-MP4 or image input before it is sent
         self._journal = journal
         self._client = LazyAsyncClient(timeout=UPLOAD_TIMEOUT, follow_redirects=False)
         dashscope = registry.get("dashscope")
@@ -74,7 +81,9 @@ class Stager:
     async def inspect(self, args: GeneratingArgs, adapter: ProviderAdapter) -> list[LocalFile]:
         """Every local input checked, before anything is uploaded or paid."""
         files = [
-            await inspect(item, args.model, self._roots) for item in args.media() if is_local(item.reference)
+            await inspect(item, args.model, self._roots, self._decoders)
+            for item in args.media()
+            if is_local(item.reference)
         ]
         for file in files:
             if adapter.local_route(args.model, file.item.field) == "inline" and file.size > INLINE_MAX_BYTES:

@@ -148,6 +148,22 @@ async def test_a_decoder_gone_while_idle_costs_the_next_video_nothing(video: Pat
     assert answer is not None and answer.problem is None and answer.sheet
 
 
+async def test_a_saved_sheet_still_comes_when_no_decoder_can_read_the_video(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fragmented = h264(tmp_path / "f.mp4", 2, muxer={"movflags": "frag_keyframe+empty_moov"})
+    saved = fragmented.with_suffix(".jpg")
+    saved.write_bytes(b"the sheet made when the task finished")
+    monkeypatch.setattr("sys.executable", str(tmp_path / "no-such-python"))
+    decoders = Decoders(1)
+    preview = await Previewer(4, 1024, 120 * 1024, decoders).preview(fragmented, {})
+    await decoders.aclose()
+
+    assert preview.sheet == saved.read_bytes() and preview.sheet_path == saved and preview.video is None
+    [note] = preview.notes
+    assert "its decoder could not start" in note and "properties are unknown" in note
+
+
 async def test_a_time_limit_counts_from_when_a_decoder_is_free(video: Path, stuck: Path) -> None:
     """A look queued behind a slow one is not cut short for the time it waited."""
     decoders = Decoders(1)

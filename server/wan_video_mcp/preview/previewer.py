@@ -90,12 +90,12 @@ class Previewer:
     async def _finish(
         self, video: Path, request: dict[str, Any], look: Look | None, sheet_path: Path, cached: bool
     ) -> Preview:
-        if look is None:
+        if look is None or look.fault is not None:
+            # A sheet saved earlier still shows the video, whatever befell this reading.
+            sheet = await anyio.Path(sheet_path).read_bytes() if cached else None
             return Preview(
-                notes=[f"The video could not be read within {READ_SECONDS:g} s; no contact sheet."]
+                sheet=sheet, sheet_path=sheet_path if cached else None, notes=[_unread(look, cached)]
             )
-        if look.fault is not None:
-            return Preview(notes=[f"The video could not be looked at ({look.fault}); no contact sheet."])
         properties = _properties(look, (await anyio.Path(video).stat()).st_size)
         notes = _contradictions(request, properties) + _problems(look)
         sheet = await self._sheet(look, sheet_path, cached)
@@ -107,6 +107,15 @@ class Previewer:
         if look.sheet is not None:
             await anyio.to_thread.run_sync(_write_atomically, path, look.sheet)
         return look.sheet
+
+
+def _unread(look: Look | None, sheet_saved: bool) -> str:
+    what = (
+        f"could not be read within {READ_SECONDS:g} s"
+        if look is None
+        else f"could not be looked at ({look.fault})"
+    )
+    return f"The video {what}; " + ("its properties are unknown." if sheet_saved else "no contact sheet.")
 
 
 def _look_of(facts: Mp4Facts) -> Look:

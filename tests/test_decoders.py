@@ -8,8 +8,9 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable
+from functools import partial
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
 import anyio
 import psutil
@@ -81,7 +82,7 @@ async def test_a_decoder_that_crashes_leaves_a_note_and_the_next_video_is_read(
     outcome: list[object] = []
 
     async def look_at_stuck() -> None:
-        outcome.append(await decoders.look(order_for(stuck), 30))
+        outcome.append(await decoders.look(order_for(stuck), 30, wait=30))
 
     writers: list[IO[bytes]] = []  # held open until the look ends: the decoder never reads an end
     async with anyio.create_task_group() as tg:
@@ -91,7 +92,7 @@ async def test_a_decoder_that_crashes_leaves_a_note_and_the_next_video_is_read(
         (await one_worker()).send_signal(signal.SIGSEGV)  # what a crashing FFmpeg does
     writers[0].close()
 
-    after = await decoders.look(order_for(video), 30)
+    after = await decoders.look(order_for(video), 30, wait=30)
     await decoders.aclose()
 
     [crashed] = outcome
@@ -102,11 +103,11 @@ async def test_a_decoder_that_crashes_leaves_a_note_and_the_next_video_is_read(
 
 async def test_a_read_past_its_time_ends_its_decoder(video: Path, stuck: Path) -> None:
     decoders = Decoders(2)
-    late = await decoders.look(order_for(stuck), 0.5)
+    late = await decoders.look(order_for(stuck), 0.5, wait=30)
 
     assert late is None
     await no_workers_left()  # nothing keeps decoding after its time
-    assert (await decoders.look(order_for(video), 30)) is not None
+    assert (await decoders.look(order_for(video), 30, wait=30)) is not None
     await decoders.aclose()
 
 
@@ -115,21 +116,21 @@ async def test_a_cancelled_look_ends_its_decoder_and_the_next_answer_is_its_own(
 ) -> None:
     decoders = Decoders(2)
     with anyio.move_on_after(0.5):
-        await decoders.look(order_for(stuck), 30)
+        await decoders.look(order_for(stuck), 30, wait=30)
 
     await no_workers_left()
-    answer = await decoders.look(order_for(video, frames=0), 30)
+    answer = await decoders.look(order_for(video, frames=0), 30, wait=30)
     await decoders.aclose()
     assert answer is not None and answer.width == 1280 and answer.sheet is None
 
 
 async def test_idle_decoders_end_by_themselves_and_a_new_one_starts_when_needed(video: Path) -> None:
     decoders = Decoders(2, idle_seconds=0.5)
-    first = await decoders.look(order_for(video), 30)
+    first = await decoders.look(order_for(video), 30, wait=30)
     pid = (await one_worker()).pid
     await no_workers_left()  # ended after half a second without an order: its memory is back
 
-    second = await decoders.look(order_for(video), 30)
+    second = await decoders.look(order_for(video), 30, wait=30)
     assert first is not None and second is not None and first.sheet == second.sheet
     assert (await one_worker()).pid != pid
     await decoders.aclose()
@@ -138,12 +139,12 @@ async def test_idle_decoders_end_by_themselves_and_a_new_one_starts_when_needed(
 
 async def test_a_decoder_gone_while_idle_costs_the_next_video_nothing(video: Path) -> None:
     decoders = Decoders(2)
-    await decoders.look(order_for(video), 30)
+    await decoders.look(order_for(video), 30, wait=30)
     worker = await one_worker()
     worker.kill()  # the system ended it (out of memory, say) while it waited for work
     await anyio.to_thread.run_sync(worker.wait, 10)
 
-    answer = await decoders.look(order_for(video), 30)
+    answer = await decoders.look(order_for(video), 30, wait=30)
     await decoders.aclose()
     assert answer is not None and answer.problem is None and answer.sheet
 
@@ -169,15 +170,43 @@ async def test_a_time_limit_counts_from_when_a_decoder_is_free(video: Path, stuc
     decoders = Decoders(1)
     answers: list[object] = []
     async with anyio.create_task_group() as tg:
-        tg.start_soon(decoders.look, order_for(stuck), 30)  # holds the only decoder
+        tg.start_soon(partial(decoders.look, order_for(stuck), 30, wait=30))  # holds the only decoder
         writer = await anyio.to_thread.run_sync(stuck.open, "wb")
-        tg.start_soon(lambda: _append(answers, decoders.look(order_for(video), 1.0)))
+        tg.start_soon(lambda: _append(answers, decoders.look(order_for(video), 1.0, wait=30)))
         await anyio.sleep(1.5)  # longer than the queued look's limit
         writer.close()  # the slow read ends (an empty video), freeing the decoder
     await decoders.aclose()
 
     [answer] = answers
     assert answer is not None and answer.sheet  # type: ignore[attr-defined]
+
+
+async def test_no_decoder_free_in_time_is_said_at_once(video: Path, stuck: Path) -> None:
+    """A look waits for a decoder only as long as its caller allows (a burst of work ahead),
+    then answers that none was free, rather than holding a result or a call."""
+    decoders = Decoders(1)
+    answers: list[object] = []
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(partial(decoders.look, order_for(stuck), 30, wait=30))  # holds the only decoder
+        writer = await anyio.to_thread.run_sync(stuck.open, "wb")
+        began = anyio.current_time()
+        answers.append(await decoders.look(order_for(video), 30, wait=0.5))
+        answers.append(anyio.current_time() - began)
+        writer.close()
+    await decoders.aclose()
+
+    busy, waited = answers
+    assert busy is not None and busy.fault == "no decoder was free within 0.5 s"  # type: ignore[attr-defined]
+    assert isinstance(waited, float) and waited < 5
+
+
+async def test_an_order_a_decoder_does_not_know_is_its_fault_not_the_files(video: Path) -> None:
+    decoders = Decoders(1)
+    unknown = Order(str(video), kind=cast(Any, "from a newer server"))
+    answer = await decoders.look(unknown, 30, wait=30)
+    await decoders.aclose()
+    assert answer is not None and answer.problem is None
+    assert answer.fault == "its decoder does not know the order 'from a newer server'"
 
 
 async def _append(into: list[object], look: Awaitable[object]) -> None:
@@ -220,7 +249,7 @@ async def test_a_decoder_gets_no_credentials(video: Path, monkeypatch: pytest.Mo
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
     decoders = Decoders(2)
-    await decoders.look(order_for(video), 30)
+    await decoders.look(order_for(video), 30, wait=30)
     environment = (await one_worker()).environ()
     await decoders.aclose()
 
@@ -237,30 +266,31 @@ async def test_a_decoder_imports_what_the_server_does_whatever_its_working_direc
     (folder / "av.py").write_text("raise ImportError('a stray av.py in the working directory')\n")
     monkeypatch.chdir(folder)
     decoders = Decoders(2)
-    answer = await decoders.look(order_for(video), 30)
+    answer = await decoders.look(order_for(video), 30, wait=30)
     await decoders.aclose()
     assert answer is not None and answer.problem is None and answer.fault is None and answer.sheet
 
 
 async def test_ctrl_c_at_the_servers_terminal_leaves_its_decoders_to_the_server(video: Path) -> None:
     decoders = Decoders(2)
-    await decoders.look(order_for(video), 30)
+    await decoders.look(order_for(video), 30, wait=30)
     worker = await one_worker()
     worker.send_signal(signal.SIGINT)  # what a terminal sends the whole process group
     await anyio.sleep(0.5)
 
-    answer = await decoders.look(order_for(video), 30)
+    answer = await decoders.look(order_for(video), 30, wait=30)
     assert answer is not None and answer.sheet and (await one_worker()).pid == worker.pid
     await decoders.aclose()
 
 
 SERVER_THAT_DIES = """
 import anyio, os, sys, psutil
+from functools import partial
 from wan_video_mcp.decoder import Decoders, Order
 async def main():
     decoders = Decoders(1)
     async with anyio.create_task_group() as tg:
-        tg.start_soon(decoders.look, Order(sys.argv[1], 4, 1024, 120000), 600)
+        tg.start_soon(partial(decoders.look, Order(sys.argv[1], 4, 1024, 120000), 600, wait=600))
         # Opened once the decoder opened it to read: it is at work, and stays so.
         with await anyio.to_thread.run_sync(open, sys.argv[1], "wb"):
             print(psutil.Process().children()[0].pid, flush=True)

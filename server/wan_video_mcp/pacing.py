@@ -23,13 +23,14 @@ from wan_video_mcp.locks import KeyedLocks
 # Fewer finished jobs than this say too little about the next one.
 MIN_SAMPLES = 3
 SAMPLES = 20
-# How sure an expectation can be (the spread of log run times): never a pinpoint (our own
-# poll lag is in the recorded times), never hopeless.
+# How sure an expectation can be (the spread of log run times): never a pinpoint (where a
+# provider gives no times, our own poll lag is in the recorded ones), never hopeless.
 MIN_SPREAD = 0.2
 MAX_SPREAD = 0.8
 # A percentage extrapolated to the end is a rough guess.
 PERCENT_SPREAD = 0.3
-# Longer "run times" are jobs collected late, not run times (jobs take 1-10 minutes).
+# Longer "run times" are jobs collected late (seen by our polls: the provider gave no times),
+# not run times (jobs take 1-10 minutes).
 LONGEST_RUN_SECONDS = 1800.0
 # Recent run times are read from the journal at most this often per provider and model.
 REFRESH_SECONDS = 60.0

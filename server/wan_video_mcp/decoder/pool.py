@@ -57,17 +57,33 @@ class Decoders:
         self._free: list[_Decoder] = []
         self._closed = False
 
-    async def look(self, order: Order, limit: float) -> Look | None:
+    async def look(self, order: Order, limit: float, *, wait: float) -> Look | None:
         """The decoder's answer, or None when it took longer than `limit` seconds from the
-        moment a decoder was free for it (the decoder is ended: nothing keeps decoding after
-        its time). The wait for a free one is the caller's to bound."""
-        async with self._limiter:
-            with anyio.move_on_after(limit):
-                try:
-                    return await self._answer(order)
-                except (OSError, NotImplementedError) as exc:  # no process could be started
-                    log.warning("a decoder could not start: %s", exc)
-                    return Look(fault=f"its decoder could not start: {exc}")
+        moment a decoder was free for it, starting one included (the decoder is ended:
+        nothing keeps decoding after its time). No decoder free within `wait` seconds (a
+        burst of work ahead): a `fault` saying so, at once."""
+        if not await self._free_within(wait):
+            log.warning("no decoder was free for %s within %g s", order.path, wait)
+            return Look(fault=f"no decoder was free within {wait:g} s")
+        try:
+            return await self._within(order, limit)
+        finally:
+            self._limiter.release()
+
+    async def _free_within(self, wait: float) -> bool:
+        """A decoder's slot taken within `wait` seconds (the caller releases it), or not."""
+        with anyio.move_on_after(wait):  # only the wait: the decoding has its own limit
+            await self._limiter.acquire()
+            return True
+        return False
+
+    async def _within(self, order: Order, limit: float) -> Look | None:
+        with anyio.move_on_after(limit):
+            try:
+                return await self._answer(order)
+            except (OSError, NotImplementedError) as exc:  # no process could be started
+                log.warning("a decoder could not start: %s", exc)
+                return Look(fault=f"its decoder could not start: {exc}")
         log.warning("reading %s took over %g s; its decoder was ended", order.path, limit)
         return None
 

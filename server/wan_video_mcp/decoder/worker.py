@@ -58,7 +58,9 @@ def look(order: Order) -> Look:
         return media_look(Path(order.path))
     if order.kind == "image":
         return image_look(Path(order.path))
-    return result_look(order)
+    if order.kind == "result":
+        return result_look(order)
+    return Look(fault=f"its decoder does not know the order {order.kind!r}")  # a server of another version
 
 
 def result_look(order: Order) -> Look:
@@ -93,10 +95,17 @@ def _log_to_stderr() -> None:
 
 
 def _look_safely(line: bytes) -> Look:
-    # The reader turns what FFmpeg raises into a problem; anything else is still this file's
-    # problem, not a reason to leave the server without an answer.
+    # The readers turn what FFmpeg and Pillow raise into a problem with the file; what is not
+    # the file's doing (an order this decoder cannot read, a missing library, no memory) is a
+    # fault of the decoder's; never a reason to leave the server without an answer.
     try:
-        return look(order_from(line))
+        order = order_from(line)
+    except (ValueError, TypeError) as exc:
+        return Look(fault=f"its decoder could not read the order ({type(exc).__name__})")
+    try:
+        return look(order)
+    except (ImportError, MemoryError) as exc:
+        return Look(fault=f"its decoder failed ({type(exc).__name__}: {str(exc)[:200]})")
     except Exception as exc:
         return Look(problem=f"{type(exc).__name__}: {str(exc)[:200]}")
 

@@ -204,5 +204,5 @@ def _not_checked(item: MediaItem, path: Path, exc: NotChecked) -> WanError:
     # Not the file's fault: the server could not run the reader that checks it.
     return WanError(
         f"`{item.label}`: {path.name} could not be checked before sending ({exc}). Nothing was sent or "
-        "charged. Try again; if it keeps happening, the server's log says why its decoder could not run."
+        "charged. Try again in a moment; if it keeps happening, the server's log says why."
     )

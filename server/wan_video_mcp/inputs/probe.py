@@ -16,6 +16,9 @@ from wan_video_mcp.mp4header import read_mp4_header
 
 # Reading a header takes milliseconds; a file that takes longer is not a sound media file.
 PROBE_SECONDS = 10.0
+# The decoders are shared with finished videos' contact sheets: a check waits its turn behind
+# at most two of them (bounded by their own time limits), and never longer than this.
+WAIT_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ async def decode_image_header(path: Path, decoders: Decoders) -> None:
 
 
 async def _decoded(path: Path, kind: Literal["media", "image"], decoders: Decoders) -> Look:
-    look = await decoders.look(Order(str(path), kind=kind), PROBE_SECONDS)
+    look = await decoders.look(Order(str(path), kind=kind), PROBE_SECONDS, wait=WAIT_SECONDS)
     if look is None:
         raise Unreadable(f"reading its header took more than {PROBE_SECONDS:g} s")
     if look.fault is not None:

@@ -37,12 +37,14 @@ def still_running_since() -> datetime:
 
 def run_seconds(rows: list[tuple[Any, Any, float | None]]) -> list[float]:
     """Run times from (submitted_at, finished_at, run_seconds) rows, the times as datetimes
-    or ISO text: the provider's own figure where it gave one, else submit to seen finished
-    (which includes the poll's lag)."""
-    return [
-        reported if reported is not None else (_moment(end) - _moment(start)).total_seconds()
-        for start, end, reported in rows
-    ]
+    or ISO text: submit to seen finished (which includes the poll's lag), or the provider's
+    own figure where it gave one -- never longer than what we saw (a provider's two times in
+    different zones would be hours apart)."""
+    return [_run_time(_moment(end) - _moment(start), reported) for start, end, reported in rows]
+
+
+def _run_time(seen: timedelta, reported: float | None) -> float:
+    return seen.total_seconds() if reported is None else min(reported, seen.total_seconds())
 
 
 def _moment(value: datetime | str) -> datetime:

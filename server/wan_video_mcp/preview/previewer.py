@@ -84,7 +84,7 @@ class Previewer:
 
     async def _look(self, video: Path, frames: int) -> Look | None:
         return await self._decoders.look(
-            Order(str(video), frames, self._width, self._max_bytes), READ_SECONDS
+            Order(str(video), frames, self._width, self._max_bytes), READ_SECONDS, wait=READ_SECONDS
         )
 
     async def _finish(

@@ -220,6 +220,48 @@ async def test_an_unusable_database_is_one_sentence_without_the_password(databas
     assert "refused" in message.lower() or "connect" in message.lower()
 
 
+async def test_an_older_database_is_upgraded_in_place_by_replicas_starting_together(
+    database_url: str,
+) -> None:
+    """A team's journal from an earlier version (schema 1, a job still running in it), and three
+    replicas of this version starting at once: one upgrades it, the others wait, none fails, the
+    job is still there and the new column is in use."""
+    import psycopg
+
+    from wan_video_mcp.journal.postgres import MIGRATIONS, SCHEMA_VERSION, PostgresJournal
+
+    with psycopg.connect(database_url, autocommit=True) as db:
+        for statement in filter(str.strip, MIGRATIONS[0].split(";")):
+            db.execute(statement.encode())
+        db.execute("CREATE TABLE wan_schema (version INTEGER NOT NULL)")
+        db.execute("INSERT INTO wan_schema (version) VALUES (1)")
+        db.execute(
+            "INSERT INTO tasks (handle, tool, provider, model, params_json, fingerprint, state, submitted_at,"
+            " updated_at) VALUES ('dashscope:old', 'edit_video', 'dashscope', 'wan2.7-videoedit', '{}', 'f',"
+            " 'running', now() - interval '1 minute', now())"
+        )
+    replicas: list[Journal] = []
+
+    async def start() -> None:
+        replicas.append(await PostgresJournal.open(database_url))
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(3):
+            tg.start_soon(start)
+    old = await replicas[0].get("dashscope:old")
+    await replicas[1].record_snapshot(
+        "dashscope:old", TaskSnapshot(state=TaskState.SUCCEEDED, raw_status="SUCCEEDED", run_seconds=55.5)
+    )
+    times = await replicas[2].run_times("dashscope", "wan2.7-videoedit", limit=20)
+    for replica in replicas:
+        await replica.close()
+
+    assert old is not None and old.state == "running"
+    assert times == [55.5]
+    with psycopg.connect(database_url) as db:
+        assert db.execute("SELECT version FROM wan_schema").fetchall() == [(SCHEMA_VERSION,)]
+
+
 async def submitted(journal: Journal, name: str, state: TaskState | None, saved: str | None = None) -> str:
     """A task under `name` (its handle), moved to `state`, with a saved file when `saved`."""
     made = await claim(journal, {"prompt": name})

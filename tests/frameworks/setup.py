@@ -25,27 +25,44 @@ REQUIREMENTS = Path(__file__).resolve().parent / "requirements"
 STAMP = ".requirements-sha256"
 
 
-def ensure(name: str) -> str:
-    requirements = REQUIREMENTS / f"{name}.txt"
+def digest_of(name: str) -> str:
+    return hashlib.sha256((REQUIREMENTS / f"{name}.txt").read_bytes()).hexdigest()
+
+
+def up_to_date(name: str) -> bool:
+    stamp = VENVS / name / STAMP
+    return stamp.exists() and stamp.read_text() == digest_of(name)
+
+
+def create(name: str) -> None:
+    """A fresh virtualenv for `name`. One at a time, before any install starts: a thread copying
+    a Python binary while another forks lets the child hold the copy open for writing, and
+    running the copy then fails with "Text file busy" (ETXTBSY)."""
     target = VENVS / name
-    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
-    if (target / STAMP).exists() and (target / STAMP).read_text() == digest:
-        return f"{name}: up to date"
     if target.is_symlink():
         target.unlink()
     shutil.rmtree(target, ignore_errors=True)
     venv.EnvBuilder(with_pip=True).create(target)
-    python = str(target / "bin" / "python")
-    pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, "-r", str(requirements)], check=True)
-    (target / STAMP).write_text(digest)
+
+
+def install(name: str) -> str:
+    target = VENVS / name
+    pip = [str(target / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-r", str(REQUIREMENTS / f"{name}.txt")], check=True)
+    (target / STAMP).write_text(digest_of(name))
     return f"{name}: installed"
 
 
 def main(names: list[str]) -> int:
     names = names or sorted(path.stem for path in REQUIREMENTS.glob("*.txt"))
-    with ThreadPoolExecutor(max_workers=len(names)) as pool:  # downloads overlap
-        for line in pool.map(ensure, names):
+    stale = [name for name in names if not up_to_date(name)]
+    for name in names:
+        if name not in stale:
+            print(f"{name}: up to date", flush=True)
+    for name in stale:
+        create(name)
+    with ThreadPoolExecutor(max_workers=max(1, len(stale))) as pool:  # downloads overlap
+        for line in pool.map(install, stale):
             print(line, flush=True)
     return 0
 

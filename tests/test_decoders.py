@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
 from pathlib import Path
 from typing import IO, Any, cast
@@ -60,6 +60,17 @@ def order_for(path: Path, frames: int = 4) -> Order:
     return Order(str(path), frames, 1024, 120 * 1024)
 
 
+async def crash_its_decoder_mid_read(stuck: Path, reading: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Runs `reading` (of `stuck`) and crashes its decoder, as a hostile file would, once at work."""
+    writers: list[IO[bytes]] = []  # held open until the read ends: the decoder never reads an end
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(reading)
+        # Opening the pipe to write returns once the decoder opened it to read: it is at work.
+        writers.append(await anyio.to_thread.run_sync(stuck.open, "wb"))
+        (await one_worker()).send_signal(signal.SIGSEGV)  # what a crashing FFmpeg or Pillow does
+    writers[0].close()
+
+
 @pytest.fixture
 def video(tmp_path: Path) -> Path:
     path = tmp_path / "video.mp4"
@@ -84,13 +95,7 @@ async def test_a_decoder_that_crashes_leaves_a_note_and_the_next_video_is_read(
     async def look_at_stuck() -> None:
         outcome.append(await decoders.look(order_for(stuck), 30, wait=30))
 
-    writers: list[IO[bytes]] = []  # held open until the look ends: the decoder never reads an end
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(look_at_stuck)
-        # Opening the pipe to write returns once the decoder opened it to read: it is at work.
-        writers.append(await anyio.to_thread.run_sync(stuck.open, "wb"))
-        (await one_worker()).send_signal(signal.SIGSEGV)  # what a crashing FFmpeg does
-    writers[0].close()
+    await crash_its_decoder_mid_read(stuck, look_at_stuck)
 
     after = await decoders.look(order_for(video), 30, wait=30)
     await decoders.aclose()
@@ -224,12 +229,7 @@ async def test_an_input_that_crashes_its_decoder_is_refused_and_the_next_is_read
             await decode_image_header(stuck, decoders)
         refusals.append(str(refused.value))
 
-    writers: list[IO[bytes]] = []
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(check_stuck)
-        writers.append(await anyio.to_thread.run_sync(stuck.open, "wb"))
-        (await one_worker()).send_signal(signal.SIGSEGV)  # what a crashing parser does
-    writers[0].close()
+    await crash_its_decoder_mid_read(stuck, check_stuck)
     await decode_image_header(png(tmp_path / "fine.png"), decoders)  # no refusal
     await decoders.aclose()
 

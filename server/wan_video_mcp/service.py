@@ -37,6 +37,7 @@ from wan_video_mcp.ratelimits import SubmitLimiter
 from wan_video_mcp.results import LINK_EXPIRED_NOTE, SAVING_NOTE, LiveFacts, task_result
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.staging import Stager, after_uploads, with_content_hashes
+from wan_video_mcp.statusqueries import StatusQueries
 from wan_video_mcp.submitting import Submitter
 from wan_video_mcp.tasks import TYPICAL_RUN_SECONDS, TaskHandle, TaskResult, TaskSnapshot, TaskState, utc_now
 from wan_video_mcp.waiting import (
@@ -103,6 +104,7 @@ class VideoService:
         self._downloads: dict[str, anyio.Event] = {}
         self._run_times = TypicalRunTimes(journal)
         self._lingering = Lingering(background)
+        self._status_queries = StatusQueries()
 
     @property
     def transport(self) -> ProviderTransport:
@@ -368,7 +370,8 @@ class VideoService:
 
     async def _ask(self, adapter: ProviderAdapter, handle: TaskHandle) -> TaskSnapshot:
         try:
-            response = await self._transport.send(adapter.poll_request(handle.task_id))
+            async with self._status_queries.turn(adapter.name):
+                response = await self._transport.send(adapter.poll_request(handle.task_id))
         except (RequestNotSent, RequestOutcomeUnknown) as exc:
             raise ProviderUnavailable(adapter.label, str(exc), code="network") from None
         try:

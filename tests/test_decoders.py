@@ -258,6 +258,18 @@ async def test_a_decoder_gets_no_credentials(video: Path, monkeypatch: pytest.Mo
     assert not any(value in " ".join(environment.values()) for value in SECRETS.values())
 
 
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="process priorities are POSIX")
+async def test_a_decoder_yields_the_cpu_to_the_server(video: Path) -> None:
+    """Decoding is background work: on a busy machine the server's event loop, which carries
+    every other call's polls and results, comes first."""
+    decoders = Decoders(2)
+    answer = await decoders.look(order_for(video), 30, wait=30)
+    niceness = (await one_worker()).nice()
+    await decoders.aclose()
+    assert answer is not None and answer.sheet
+    assert niceness >= os.nice(0) + 10
+
+
 async def test_a_decoder_imports_what_the_server_does_whatever_its_working_directory(
     video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

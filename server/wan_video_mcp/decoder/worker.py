@@ -25,6 +25,8 @@ from wan_video_mcp.decoder.messages import TAKEN, Look, Order, look_line, order_
 from wan_video_mcp.decoder.reader import read
 from wan_video_mcp.malloc_tuning import tune_malloc
 
+NICENESS = 10  # relative to the server: on a busy machine a tenth of the server's CPU share
+
 
 def run(idle: str) -> None:
     try:
@@ -78,9 +80,13 @@ def result_look(order: Order) -> Look:
 
 def _settle() -> None:
     """The server decides when a decoder ends: a Ctrl+C at the server's terminal reaches its
-    whole process group, and a hostile file's crash must not leave a core dump behind."""
+    whole process group, and a hostile file's crash must not leave a core dump behind.
+    Decoding yields the CPU to the server: a contact sheet is worth a short wait, while the
+    server's event loop carries every other call's polls, progress and results."""
     tune_malloc()  # as the server does: decoded frames' memory goes back when freed
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(AttributeError, OSError):  # os.nice: POSIX only
+        os.nice(NICENESS)
     with contextlib.suppress(ImportError, ValueError, OSError):
         import resource  # noqa: PLC0415  (POSIX only)
 

@@ -97,3 +97,22 @@ def test_warming_up_builds_every_deferred_model() -> None:
 
     assert {"ReferenceVideoArgs", "VaceEditArgs", "TaskResult", "TaskList", "Cost"} <= set(built)
     assert [name for name, complete in built.items() if not complete] == []
+
+
+FROZEN = """
+import gc
+from wan_video_mcp import cli
+from wan_video_mcp.settings import Settings
+
+async def report() -> None:
+    print(gc.get_freeze_count())
+
+cli._serve(Settings(dashscope_api_key="sk-not-used"), report)
+"""
+
+
+def test_serve_leaves_what_start_up_made_out_of_the_cyclic_collectors_walks() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", FROZEN], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert int(done.stdout) > 10_000

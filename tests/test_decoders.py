@@ -267,7 +267,7 @@ async def test_a_decoder_yields_the_cpu_to_the_server(video: Path) -> None:
     niceness = (await one_worker()).nice()
     await decoders.aclose()
     assert answer is not None and answer.sheet
-    assert niceness >= os.nice(0) + 10
+    assert niceness == min(19, os.nice(0) + 10)  # 19: the lowest priority there is
 
 
 async def test_a_decoder_imports_what_the_server_does_whatever_its_working_directory(

@@ -357,6 +357,25 @@ async def test_a_typo_in_a_handle_leaves_no_record(client: Client, settings: Set
     assert recent == []
 
 
+async def test_a_look_at_an_unknown_handle_keeps_to_its_budget(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """The provider leaves the question about a handle this journal has not seen (another
+    replica's) unanswered: a one-shot look still answers, within its budget and grace, long
+    before the HTTP timeout -- and keeps the handle to ask again."""
+    settings = emulator_settings(emulator, tmp_path, http_timeout_seconds=30.0, linger_seconds=0.0)
+    emulator.state.inject("dashscope", "poll", Fault("slow", delay=20.0), times=2)
+    async with Client(build_server(settings)) as client:
+        result = await client.call_tool(
+            "get_task", {"task_id": "dashscope:elsewhere", "wait_seconds": 0}, read_timeout_seconds=10
+        )
+
+    answer = result.structured_content or {}
+    assert not result.is_error and answer["status"] in {"queued", "running"}, text_of(result)
+    assert "timed out" in text_of(result)
+    assert [row["handle"] for row in journal_rows(settings)] == ["dashscope:elsewhere"]
+
+
 async def test_handles_are_read_kindly_and_explained_when_wrong(
     client: Client, emulator: RunningEmulator
 ) -> None:

@@ -217,23 +217,29 @@ class VideoService:
             raise ConfigurationError(
                 f"Task {handle} belongs to {adapter.label}, which has no API key here. {adapter.key_hint()}"
             )
-        if record is None and (gone := await self._unknown_to_provider(adapter, handle)) is not None:
+        if (
+            record is None
+            and (gone := await self._unknown_to_provider(adapter, handle, deadline)) is not None
+        ):
             return task_result(gone, LiveFacts())
         if record is None:
             await self.journal.adopt(str(handle), handle.provider, caller)
         return await self._follow(adapter, handle, deadline, progress, LiveFacts(), poll_now=True)
 
     async def _unknown_to_provider(
-        self, adapter: ProviderAdapter, handle: TaskHandle
+        self, adapter: ProviderAdapter, handle: TaskHandle, deadline: Deadline
     ) -> JournalRecord | None:
         """For a handle the journal has not seen (another replica's, an older journal's): an
         unsaved record saying the provider does not know it either, or None to adopt it. So a
-        typo leaves no record behind."""
-        try:
-            snapshot = await self._ask(adapter, handle)
-        except ProviderUnavailable:
-            return None  # no answer yet: adopt it and keep asking
-        if snapshot.state is not TaskState.EXPIRED:
+        typo leaves no record behind. The question keeps to the call's budget, as every poll
+        does: a provider that does not answer in time is one that has not answered yet."""
+        snapshot = None
+        with anyio.move_on_after(deadline.last_answer_within(self._clock)):
+            try:
+                snapshot = await self._ask(adapter, handle)
+            except ProviderUnavailable:
+                return None  # no answer yet: adopt it and keep asking
+        if snapshot is None or snapshot.state is not TaskState.EXPIRED:
             return None
         now = utc_now()
         return JournalRecord(

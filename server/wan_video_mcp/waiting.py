@@ -51,6 +51,10 @@ class Deadline:
         grace = min(MAX_GRACE_SECONDS, max(MIN_GRACE_SECONDS, budget / 4))
         return cls(clock.now() + budget, grace)
 
+    def last_answer_within(self, clock: Clock) -> float:
+        """Seconds left for an answer already asked for: the budget's rest and the grace."""
+        return max(0.0, self.at - clock.now()) + self.grace
+
 
 @dataclass(frozen=True)
 class PollSchedule:
@@ -200,7 +204,7 @@ async def _poll_once(  # noqa: PLR0917  (the loop's state, passed through)
     state = outcome.snapshot.state if outcome.snapshot else TaskState.QUEUED
     percent = outcome.snapshot.progress_percent if outcome.snapshot else None
     snapshot: TaskSnapshot | None = None
-    with anyio.move_on_after(max(0.0, deadline.at - clock.now()) + deadline.grace):
+    with anyio.move_on_after(deadline.last_answer_within(clock)):
         try:
             snapshot = await poll()
         except TRANSIENT as exc:

@@ -25,6 +25,7 @@ server's own queueing), the download -> the client holding the result.
     python3 benchmarks/waits.py --no-sheets 1000    # contact sheets off (WAN_MCP_SHEET_FRAMES=0)
     python3 benchmarks/waits.py --warm-up 0 100     # a fresh journal: no run times to pace by
     python3 benchmarks/waits.py --wait 300 100      # one call per job (a client with a long timeout)
+    python3 benchmarks/waits.py --latency 0.3 1000  # every submit and status query answered 0.3 s late
 
 Job lengths vary like real ones (10 s queued, then 50 s x a log-normal factor of spread
 0.25, the same for every run), and a few warm-up jobs run first (not counted), so the
@@ -53,7 +54,7 @@ import psutil
 from mcp import Client, StdioServerParameters
 from mcp_types import CallToolResult, Implementation
 
-from wan_video_mcp.emulator import EmulatorState, RunningEmulator, TaskScript, serve_emulator
+from wan_video_mcp.emulator import EmulatorState, Fault, RunningEmulator, TaskScript, serve_emulator
 
 ARGS: dict[str, Any] = {"prompt": "Image 1 waves", "reference_images": ["https://example.com/a.png"]}
 QUEUE_SECONDS = 10.0
@@ -306,6 +307,14 @@ def lag_stages(state: EmulatorState, outcomes: list[JobOutcome]) -> dict[str, li
     return stages
 
 
+def add_latency(state: EmulatorState, seconds: float, count: int) -> None:
+    """Every submit and status query answered `seconds` late, as a provider across the
+    internet answers (the emulator on loopback answers in about a millisecond)."""
+    if seconds > 0:
+        for call in ("submit", "poll"):
+            state.inject("dashscope", call, Fault("slow", delay=seconds), times=100 * count)
+
+
 def script_jobs(state: EmulatorState, count: int, seed: int) -> None:
     """The next `count` jobs' lengths, varying like real ones (the same for every run)."""
     chance = random.Random(seed)
@@ -328,6 +337,7 @@ async def run_jobs(
     extra: dict[str, str],
     on_server: Callable[[int], None] | None = None,
     warm: int = 5,
+    latency: float = 0.0,
 ) -> Run:
     state = EmulatorState()
     state.default_script = TaskScript(queue_seconds=QUEUE_SECONDS, run_seconds=RUN_SECONDS)
@@ -338,6 +348,7 @@ async def run_jobs(
         await warm_up(client, state, warm)
         before = state.count(call="poll"), state.count(call="submit"), set(state.tasks)
         script_jobs(state, count, seed=2)
+        add_latency(state, latency, count)
         if on_server is not None:
             on_server(process.pid)
         idle_rss = vm_kb(process.pid, "VmRSS") / 1024
@@ -442,6 +453,9 @@ def main() -> None:
     parser.add_argument(
         "--no-sheets", action="store_true", help="contact sheets off (WAN_MCP_SHEET_FRAMES=0)"
     )
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds each submit and status query takes to answer"
+    )
     parser.add_argument("--warm-up", type=int, default=5, help="jobs finished before the measured ones")
     parser.add_argument(
         "--wait", type=float, help="WAN_MCP_WAIT_SECONDS: one call covers a job when above ~90"
@@ -455,7 +469,7 @@ def main() -> None:
         def announce(pid: int) -> None:
             print(f"server pid {pid}", file=sys.stderr, flush=True)
 
-        run = anyio.run(run_jobs, count, not args.no_progress, extra, announce, args.warm_up)
+        run = anyio.run(run_jobs, count, not args.no_progress, extra, announce, args.warm_up, args.latency)
         report(run, not args.no_progress, ", no contact sheets" if args.no_sheets else "")
 
 

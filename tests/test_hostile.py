@@ -22,7 +22,14 @@ from starlette.routing import Route
 from conftest import FAST_SCRIPT, R2V_ARGS, emulator_settings, text_of
 from servers import free_port
 from wan_video_mcp.app import build_server
-from wan_video_mcp.emulator import EmulatorOptions, EmulatorState, Fault, RunningEmulator, serve_emulator
+from wan_video_mcp.emulator import (
+    EmulatorOptions,
+    EmulatorState,
+    Fault,
+    RunningEmulator,
+    TaskScript,
+    serve_emulator,
+)
 from wan_video_mcp.errors import DownloadError
 from wan_video_mcp.linkguard import LinkGuard
 from wan_video_mcp.providers.base import HttpResponse
@@ -373,7 +380,34 @@ async def test_a_look_at_an_unknown_handle_keeps_to_its_budget(
     answer = result.structured_content or {}
     assert not result.is_error and answer["status"] in {"queued", "running"}, text_of(result)
     assert "timed out" in text_of(result)
+    assert emulator.state.count("dashscope", "poll") == 1, "not asked again once the budget is spent"
     assert [row["handle"] for row in journal_rows(settings)] == ["dashscope:elsewhere"]
+
+
+async def test_another_replicas_handle_is_asked_about_once(emulator: RunningEmulator, tmp_path: Path) -> None:
+    """Handles this journal has not seen, running and finished: the first question's answer is
+    the news (the running job's state, the finished job's video); no second query follows it."""
+    state = emulator.state
+    state.script_next(TaskScript(queue_seconds=0.0, run_seconds=60.0))
+    async with Client(build_server(emulator_settings(emulator, tmp_path / "a"))) as elsewhere:
+        running = await elsewhere.call_tool("generate_reference_video", {**R2V_ARGS, "wait_seconds": 0})
+        done = await elsewhere.call_tool("generate_reference_video", {**R2V_ARGS, "prompt": "Image 1 bows"})
+    handles = [(result.structured_content or {})["task_id"] for result in (running, done)]
+    assert (done.structured_content or {})["status"] == "succeeded"
+    settings = emulator_settings(emulator, tmp_path / "b", linger_seconds=0.0)
+
+    looks: list[dict[str, Any]] = []
+    async with Client(build_server(settings)) as client:
+        for handle, wait in zip(handles, (0, 5), strict=True):
+            before = state.count("dashscope", "poll")
+            looked = await client.call_tool("get_task", {"task_id": handle, "wait_seconds": wait})
+            looks.append(
+                {**(looked.structured_content or {}), "queries": state.count("dashscope", "poll") - before}
+            )
+
+    assert [(look["status"], look["queries"]) for look in looks] == [("running", 1), ("succeeded", 1)]
+    assert looks[1]["local_file"] and Path(looks[1]["local_file"]).is_file()
+    assert sorted(row["handle"] for row in journal_rows(settings)) == sorted(handles)
 
 
 async def test_handles_are_read_kindly_and_explained_when_wrong(

@@ -4,6 +4,7 @@ duplicates, journal, submit once, wait within the budget, save the video."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from pathlib import PurePath
@@ -22,7 +23,7 @@ from wan_video_mcp.errors import (
     TaskNotFound,
     UnknownTaskStatus,
 )
-from wan_video_mcp.journal import Journal, JournalRecord, fingerprint
+from wan_video_mcp.journal import Claim, Journal, JournalRecord, fingerprint
 from wan_video_mcp.lingering import Lingering, fresh
 from wan_video_mcp.locks import KeyedLocks
 from wan_video_mcp.pacing import TypicalRunTimes
@@ -41,6 +42,8 @@ from wan_video_mcp.statusqueries import StatusQueries
 from wan_video_mcp.submitting import Submitter
 from wan_video_mcp.tasks import TYPICAL_RUN_SECONDS, TaskHandle, TaskResult, TaskSnapshot, TaskState, utc_now
 from wan_video_mcp.waiting import (
+    QUERY_TIMED_OUT,
+    TRANSIENT,
     AnyioClock,
     Clock,
     Deadline,
@@ -48,10 +51,23 @@ from wan_video_mcp.waiting import (
     ProgressReporter,
     ProgressSink,
     WaitOutcome,
+    problem_text,
     wait_for_task,
 )
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """What a wait needs of a submit: the journal's claim, the provider's handle (None when
+    nothing was sent: an identical task is reused, or the outcome is unknown) and the progress
+    sink to go on with."""
+
+    claim: Claim
+    handle: TaskHandle | None
+    progress: ProgressSink | None
+
 
 # A provider that has not heard of a task this young is lagging, not forgetting it.
 NOT_FOUND_GRACE = timedelta(minutes=5)
@@ -63,6 +79,30 @@ OWN_FILES_LOOKED_UP = 1000
 def _just_submitted(record: JournalRecord) -> bool:
     """Submitted here moments ago (an adopted handle's age is unknown, so it never is)."""
     return record.tool != "unknown" and utc_now() - record.submitted_at < NOT_FOUND_GRACE
+
+
+def _not_known(handle: TaskHandle, snapshot: TaskSnapshot) -> JournalRecord:
+    """An unsaved record of a handle its provider does not know either."""
+    now = utc_now()
+    return JournalRecord(
+        id=0,
+        handle=str(handle),
+        tool="unknown",
+        provider=handle.provider,
+        model="unknown",
+        params={},
+        fingerprint="",
+        state="expired",
+        submitted_at=now,
+        updated_at=now,
+        finished_at=now,
+        error_message=snapshot.error_message or "The provider does not know this task.",
+    )
+
+
+def _complete(snapshot: TaskSnapshot) -> bool:
+    """An answer a result can be built on: a success names its video (see `_poll`)."""
+    return snapshot.state is not TaskState.SUCCEEDED or bool(snapshot.video_url)
 
 
 async def _first_news(reporter: ProgressReporter, carried: WaitOutcome | None) -> None:
@@ -149,8 +189,30 @@ class VideoService:
         deadline = Deadline.after(self._clock, wait_seconds)
         adapter = self.registry.choose(args)
         adapter.submit_request(args)  # every refusal comes before anything is uploaded or sent
-        files = await self._stager.inspect(args, adapter)
         facts = LiveFacts(notes=args.notes())
+        # What the submit worked with (the files, the hashed and staged copies of the arguments,
+        # the request) ends with `_submit`: a thousand calls waiting minutes do not keep it.
+        sent = await self._submit(adapter, args, deadline, progress, facts, caller)
+        if isinstance(sent, TaskResult):
+            return sent  # a dry run
+        if sent.claim.existing is not None:
+            return await self._reuse(adapter, sent.claim.existing, deadline, sent.progress, facts)
+        if sent.handle is None:  # sent, but the answer proves nothing: journaled as unknown
+            assert sent.claim.row is not None
+            return task_result(await self._row(sent.claim.row), facts)
+        return await self._follow(adapter, sent.handle, deadline, sent.progress, facts, poll_now=False)
+
+    async def _submit(  # noqa: PLR0917  (the call's own arguments, passed on)
+        self,
+        adapter: ProviderAdapter,
+        args: GeneratingArgs,
+        deadline: Deadline,
+        progress: ProgressSink | None,
+        facts: LiveFacts,
+        caller: str | None,
+    ) -> _Sent | TaskResult:
+        """The job submitted once (or the identical one found), or a dry run's answer."""
+        files = await self._stager.inspect(args, adapter)
         if (note := self.registry.why_not_default(args, adapter)) is not None:
             facts.notes.append(note)
         # Identical = the same effective parameters (a default spelled out is the same
@@ -190,12 +252,7 @@ class VideoService:
             handle = None if claim.row is None else await self._submitter.send(adapter, request, claim.row)
         if any(upload.method != "inline" for upload in staged.uploads):
             progress = after_uploads(progress)  # the wait's progress continues above the uploads'
-        if claim.existing is not None:
-            return await self._reuse(adapter, claim.existing, deadline, progress, facts)
-        if handle is None:  # sent, but the answer proves nothing: journaled as unknown
-            assert claim.row is not None
-            return task_result(await self._row(claim.row), facts)
-        return await self._follow(adapter, handle, deadline, progress, facts, poll_now=False)
+        return _Sent(claim, handle, progress)
 
     async def get_task(
         self, task_id: str, wait_seconds: float, progress: ProgressSink | None, caller: str | None = None
@@ -210,52 +267,59 @@ class VideoService:
                 "list_tasks lists yours."
             )
         if record is not None and record.state in FINAL_STATES:
-            facts = LiveFacts()
-            await self._save_within(record, deadline, facts)
-            return await self._result(handle, facts)
+            return await self._finished(handle, record, deadline)
         if not adapter.configured:
             raise ConfigurationError(
                 f"Task {handle} belongs to {adapter.label}, which has no API key here. {adapter.key_hint()}"
             )
-        if (
-            record is None
-            and (gone := await self._unknown_to_provider(adapter, handle, deadline)) is not None
-        ):
-            return task_result(gone, LiveFacts())
         if record is None:
-            await self.journal.adopt(str(handle), handle.provider, caller)
+            return await self._adopt(adapter, handle, deadline, progress, caller)
         return await self._follow(adapter, handle, deadline, progress, LiveFacts(), poll_now=True)
 
-    async def _unknown_to_provider(
+    async def _adopt(
+        self,
+        adapter: ProviderAdapter,
+        handle: TaskHandle,
+        deadline: Deadline,
+        progress: ProgressSink | None,
+        caller: str | None,
+    ) -> TaskResult:
+        """A handle the journal has not seen (another replica's, an older journal's). Unknown to
+        the provider too: an unsaved "expired" answer, so a typo leaves no record behind. Else
+        it is journaled with what the provider said, and followed on from that answer."""
+        looked = await self._look_up(adapter, handle, deadline)
+        if isinstance(looked, TaskSnapshot) and looked.state is TaskState.EXPIRED:
+            return task_result(_not_known(handle, looked), LiveFacts())
+        await self.journal.adopt(str(handle), handle.provider, caller)
+        if isinstance(looked, str) or not _complete(looked):
+            # Asked again at once (the answer may come this time), unless the question that
+            # went unanswered used up the budget.
+            again = looked != QUERY_TIMED_OUT or self._clock.now() < deadline.at
+            facts = LiveFacts(problem=None if again else QUERY_TIMED_OUT)
+            return await self._follow(adapter, handle, deadline, progress, facts, poll_now=again)
+        await self.journal.record_snapshot(str(handle), looked)
+        if looked.state.is_terminal:
+            return await self._finished(handle, await self._record(handle), deadline)
+        answered = WaitOutcome(snapshot=looked, answered_at=self._clock.now())
+        return await self._follow(adapter, handle, deadline, progress, LiveFacts(), True, answered=answered)
+
+    async def _finished(self, handle: TaskHandle, record: JournalRecord, deadline: Deadline) -> TaskResult:
+        """A journaled final task's result, its video saved first if the budget allows."""
+        facts = LiveFacts()
+        await self._save_within(record, deadline, facts)
+        return await self._result(handle, facts)
+
+    async def _look_up(
         self, adapter: ProviderAdapter, handle: TaskHandle, deadline: Deadline
-    ) -> JournalRecord | None:
-        """For a handle the journal has not seen (another replica's, an older journal's): an
-        unsaved record saying the provider does not know it either, or None to adopt it. So a
-        typo leaves no record behind. The question keeps to the call's budget, as every poll
-        does: a provider that does not answer in time is one that has not answered yet."""
-        snapshot = None
+    ) -> TaskSnapshot | str:
+        """The provider's word on `handle`, within the call's budget and grace as every poll is;
+        or why there is none yet."""
         with anyio.move_on_after(deadline.last_answer_within(self._clock)):
             try:
-                snapshot = await self._ask(adapter, handle)
-            except ProviderUnavailable:
-                return None  # no answer yet: adopt it and keep asking
-        if snapshot is None or snapshot.state is not TaskState.EXPIRED:
-            return None
-        now = utc_now()
-        return JournalRecord(
-            id=0,
-            handle=str(handle),
-            tool="unknown",
-            provider=handle.provider,
-            model="unknown",
-            params={},
-            fingerprint="",
-            state="expired",
-            submitted_at=now,
-            updated_at=now,
-            finished_at=now,
-            error_message=snapshot.error_message or "The provider does not know this task.",
-        )
+                return await self._ask(adapter, handle)
+            except TRANSIENT as exc:
+                return problem_text(exc)
+        return QUERY_TIMED_OUT
 
     async def _reuse(
         self,
@@ -295,12 +359,17 @@ class VideoService:
         progress: ProgressSink | None,
         facts: LiveFacts,
         poll_now: bool,
+        *,
+        answered: WaitOutcome | None = None,
     ) -> TaskResult:
+        """Wait for the task within the budget. `answered`: the provider's word just now, which
+        stands in for the first poll as an answer handed over by a lingering wait does."""
         record = await self._record(handle)
         reporter = ProgressReporter(
             progress, handle, record.submitted_at, TYPICAL_RUN_SECONDS.get(record.model, 300.0)
         )
-        with self._lingering.following(str(handle)) as carried:
+        with self._lingering.following(str(handle)) as lingered:
+            carried = lingered or answered
             poll_now = poll_now and not fresh(carried, self._clock.now())
             if not poll_now:
                 await _first_news(reporter, carried)
@@ -309,7 +378,7 @@ class VideoService:
             )
         if not outcome.finished and self.settings.linger_seconds:
             self._lingering.start(str(handle), outcome, partial(self._linger, adapter, handle, record))
-        facts.problem = outcome.last_problem
+        facts.problem = outcome.last_problem or facts.problem  # the wait's own word first
         record = await self._record(handle)
         await self._save_within(record, deadline, facts)
         return await self._result(handle, facts)

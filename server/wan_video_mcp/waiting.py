@@ -21,6 +21,7 @@ from wan_video_mcp.tasks import TaskHandle, TaskSnapshot, TaskState, utc_now
 MIN_GRACE_SECONDS = 0.75
 MAX_GRACE_SECONDS = 2.0
 TRANSIENT = (ProviderUnavailable, ProviderRateLimited)
+QUERY_TIMED_OUT = "status query timed out"
 
 ProgressSink = Callable[[float, float | None, str], Awaitable[None]]
 
@@ -208,11 +209,11 @@ async def _poll_once(  # noqa: PLR0917  (the loop's state, passed through)
         try:
             snapshot = await poll()
         except TRANSIENT as exc:
-            outcome.last_problem = _problem_text(exc)
+            outcome.last_problem = problem_text(exc)
             await reporter.report(state, percent, outcome.last_problem + ", retrying")
             return exc.retry_after if isinstance(exc, ProviderRateLimited) else None
     if snapshot is None:
-        outcome.last_problem = "status query timed out"
+        outcome.last_problem = QUERY_TIMED_OUT
         return None
     previous, outcome.snapshot, outcome.last_problem = outcome.snapshot, snapshot, None
     outcome.answered_at = clock.now()
@@ -222,7 +223,7 @@ async def _poll_once(  # noqa: PLR0917  (the loop's state, passed through)
     return None
 
 
-def _problem_text(exc: ProviderUnavailable | ProviderRateLimited) -> str:
+def problem_text(exc: ProviderUnavailable | ProviderRateLimited) -> str:
     if isinstance(exc, ProviderRateLimited):
         return "status query rate-limited"
     if isinstance(exc, UnknownTaskStatus):

@@ -283,15 +283,18 @@ def delivery_lags(state: EmulatorState, outcomes: list[JobOutcome]) -> list[floa
     return lags
 
 
-def lag_stages(state: EmulatorState, outcomes: list[JobOutcome]) -> dict[str, list[float]]:
+def lag_stages(
+    state: EmulatorState, outcomes: list[JobOutcome], latency: float = 0.0
+) -> dict[str, list[float]]:
     """Where the lag goes, per job: the job's end -> the status query that sees it, that query
-    -> the video's download request, that request -> the client holding the result."""
+    -> the video's download request, that request -> the client holding the result. A query
+    answered `latency` late reads the job's state when it answers, not when it arrives."""
     polls: dict[str, list[float]] = {}
     downloads: dict[str, float] = {}
     for request in state.requests:
         name = request.path.rsplit("/", 1)[-1]
         if request.call == "poll":
-            polls.setdefault(name, []).append(request.at)
+            polls.setdefault(name, []).append(request.at + latency)
         elif request.call == "download":
             downloads.setdefault(name.partition(".")[0], request.at)
     stages: dict[str, list[float]] = {"end -> seen": [], "seen -> download": [], "download -> client": []}
@@ -379,7 +382,7 @@ async def run_jobs(
         polls=state.count(call="poll") - before[0],
         submits=state.count(call="submit") - before[1],
         lags=delivery_lags(state, outcomes),
-        stages=lag_stages(state, outcomes),
+        stages=lag_stages(state, outcomes, latency),
         bench=bench,
         memory=memory,
         decoders=decoders,

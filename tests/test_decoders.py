@@ -19,6 +19,7 @@ import pytest
 from media import h264, png, wav
 from subprocess_server import serve_one_job
 from wan_video_mcp.decoder import Decoders, Order
+from wan_video_mcp.decoder.worker import MEMORY_LIMIT_BYTES
 from wan_video_mcp.emulator.state import sample_video
 from wan_video_mcp.inputs.probe import Unreadable, decode_image_header
 from wan_video_mcp.preview import Previewer
@@ -268,6 +269,20 @@ async def test_a_decoder_yields_the_cpu_to_the_server(video: Path) -> None:
     await decoders.aclose()
     assert answer is not None and answer.sheet
     assert niceness == min(19, os.nice(0) + 10)  # 19: the lowest priority there is
+
+
+@pytest.mark.skipif(
+    not hasattr(psutil.Process, "rlimit"), reason="psutil reads resource limits on Linux only"
+)
+async def test_a_decoder_cannot_take_the_machines_memory(video: Path) -> None:
+    """A hostile file that asks FFmpeg for gigabytes fails in its decoder (a MemoryError there
+    is an answer saying so), not on the machine: what a decoder may write to is capped."""
+    decoders = Decoders(2)
+    answer = await decoders.look(order_for(video), 30, wait=30)
+    soft, hard = (await one_worker()).rlimit(psutil.RLIMIT_DATA)
+    await decoders.aclose()
+    assert answer is not None and answer.sheet, "a real video still fits"
+    assert 0 < soft <= MEMORY_LIMIT_BYTES and 0 < hard <= MEMORY_LIMIT_BYTES
 
 
 async def test_a_decoder_imports_what_the_server_does_whatever_its_working_directory(

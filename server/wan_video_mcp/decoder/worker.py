@@ -26,6 +26,10 @@ from wan_video_mcp.decoder.reader import read
 from wan_video_mcp.malloc_tuning import tune_malloc
 
 NICENESS = 10  # relative to the server: on a busy machine a tenth of the server's CPU share
+# The memory a decoder may write to. One decoding thread on an 8K video with 16 reference frames
+# needs under 1 GiB; a hostile or broken file that asks for more fails here (an answer saying
+# so), instead of taking the machine's memory from the server and everything else on it.
+MEMORY_LIMIT_BYTES = 2 * 1024**3
 
 
 def run(idle: str) -> None:
@@ -91,6 +95,14 @@ def _settle() -> None:
         import resource  # noqa: PLC0415  (POSIX only)
 
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        infinity = resource.RLIM_INFINITY
+        resource.setrlimit(resource.RLIMIT_DATA, (_capped(soft, infinity), _capped(hard, infinity)))
+
+
+def _capped(limit: int, infinity: int) -> int:
+    """`limit` lowered to MEMORY_LIMIT_BYTES, never raised (a host may set a lower one)."""
+    return MEMORY_LIMIT_BYTES if limit == infinity else min(limit, MEMORY_LIMIT_BYTES)
 
 
 def _log_to_stderr() -> None:

@@ -262,6 +262,39 @@ async def test_an_older_database_is_upgraded_in_place_by_replicas_starting_toget
         assert db.execute("SELECT version FROM wan_schema").fetchall() == [(SCHEMA_VERSION,)]
 
 
+async def test_an_upgrade_gives_way_to_a_long_transaction_and_changes_nothing(database_url: str) -> None:
+    """A journal one schema behind, and a session left in a transaction that read the tasks table
+    (a psql session left open): the upgrade's ALTER, which every other query on the table would
+    queue behind, gives up after a short wait with a sentence saying why and what to do, and
+    changes nothing; once that session ends, the next start upgrades."""
+    import psycopg
+
+    from wan_video_mcp.errors import ConfigurationError
+    from wan_video_mcp.journal.postgres import MIGRATIONS, SCHEMA_VERSION, PostgresJournal
+
+    older = SCHEMA_VERSION - 1
+    with psycopg.connect(database_url, autocommit=True) as db:
+        for migration in MIGRATIONS[:older]:
+            for statement in filter(str.strip, migration.split(";")):
+                db.execute(statement.encode())
+        db.execute("CREATE TABLE wan_schema (version INTEGER NOT NULL)")
+        db.execute("INSERT INTO wan_schema (version) VALUES (%s)", (older,))
+    with psycopg.connect(database_url) as busy:  # not autocommit: its transaction stays open
+        busy.execute("SELECT count(*) FROM tasks")
+        with anyio.fail_after(60), pytest.raises(ConfigurationError) as refused:
+            await PostgresJournal.open(database_url)
+        with psycopg.connect(database_url) as db:
+            version_meanwhile = db.execute("SELECT version FROM wan_schema").fetchall()
+        busy.rollback()
+    journal = await PostgresJournal.open(database_url)
+    await journal.close()
+
+    assert "pg_stat_activity" in refused.value.message and "nothing was changed" in refused.value.message
+    assert version_meanwhile == [(older,)]
+    with psycopg.connect(database_url) as db:
+        assert db.execute("SELECT version FROM wan_schema").fetchall() == [(SCHEMA_VERSION,)]
+
+
 async def submitted(journal: Journal, name: str, state: TaskState | None, saved: str | None = None) -> str:
     """A task under `name` (its handle), moved to `state`, with a saved file when `saved`."""
     made = await claim(journal, {"prompt": name})

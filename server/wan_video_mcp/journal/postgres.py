@@ -19,6 +19,7 @@ from typing import Any
 
 from psycopg import AsyncConnection, sql
 from psycopg.errors import Error as DatabaseError
+from psycopg.errors import LockNotAvailable
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
@@ -102,6 +103,8 @@ MIGRATIONS = (
 SCHEMA_VERSION = len(MIGRATIONS)
 # One key for "migrating now": replicas starting together wait for each other.
 MIGRATION_LOCK = 0x57414E4D4350  # "WANMCP"
+# How long an upgrade waits for a table that other sessions are using (see _upgrade).
+MIGRATION_LOCK_WAIT_MS = 10_000
 POOL_SIZE = 20
 # Under a burst, a call waits for a free connection rather than failing after psycopg's 30 s.
 POOL_WAIT_SECONDS = 300.0
@@ -133,6 +136,9 @@ class PostgresJournal:
             await pool.open(wait=True, timeout=CONNECT_SECONDS)
             journal = cls(pool, redactor or Redactor([]))
             await journal._migrate()
+        except ConfigurationError:
+            await pool.close()
+            raise
         except (DatabaseError, OSError, TimeoutError) as exc:
             await pool.close()
             raise ConfigurationError(_unusable(url, exc)) from None
@@ -154,9 +160,7 @@ class PostgresJournal:
                     f"one knows {SCHEMA_VERSION}). Upgrade wan-video-mcp, or point WAN_MCP_DATABASE_URL "
                     "elsewhere."
                 )
-            for number in range(version, SCHEMA_VERSION):
-                for statement in filter(str.strip, MIGRATIONS[number].split(";")):
-                    await db.execute(statement.encode())
+            await _upgrade(db, version)
             await db.execute("DELETE FROM wan_schema")
             await db.execute("INSERT INTO wan_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
 
@@ -402,6 +406,25 @@ async def _update(
 async def _select(db: Connection, query: str, args: tuple[Any, ...]) -> list[JournalRecord]:
     rows = await (await db.execute(query.encode(), args)).fetchall()
     return [record_from_row(row) for row in rows]
+
+
+async def _upgrade(db: AsyncConnection[dict[str, Any]], version: int) -> None:
+    """The migrations after `version`, in the caller's transaction. An ALTER waits for every
+    transaction using the table, and every query after it waits behind it: one long transaction
+    elsewhere (a psql session left open) would stall every replica on this database. So the
+    upgrade waits a short while, then gives up, changing nothing."""
+    if version < SCHEMA_VERSION:
+        await db.execute(f"SET LOCAL lock_timeout = '{MIGRATION_LOCK_WAIT_MS}ms'".encode())
+    try:
+        for number in range(version, SCHEMA_VERSION):
+            for statement in filter(str.strip, MIGRATIONS[number].split(";")):
+                await db.execute(statement.encode())
+    except LockNotAvailable:
+        raise ConfigurationError(
+            f"The journal database needs an upgrade (schema {version} -> {SCHEMA_VERSION}), and another "
+            f"session kept its tables busy for {MIGRATION_LOCK_WAIT_MS / 1000:g} s, so nothing was changed. "
+            "End long-running transactions on it (pg_stat_activity lists them) and start again."
+        ) from None
 
 
 def _unusable(url: str, exc: BaseException) -> str:

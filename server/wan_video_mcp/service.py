@@ -43,7 +43,6 @@ from wan_video_mcp.submitting import Submitter
 from wan_video_mcp.tasks import TYPICAL_RUN_SECONDS, TaskHandle, TaskResult, TaskSnapshot, TaskState, utc_now
 from wan_video_mcp.waiting import (
     QUERY_TIMED_OUT,
-    TRANSIENT,
     AnyioClock,
     Clock,
     Deadline,
@@ -101,7 +100,7 @@ def _not_known(handle: TaskHandle, snapshot: TaskSnapshot) -> JournalRecord:
 
 
 def _complete(snapshot: TaskSnapshot) -> bool:
-    """An answer a result can be built on: a success names its video (see `_poll`)."""
+    """An answer a result can be built on: a success names its video."""
     return snapshot.state is not TaskState.SUCCEEDED or bool(snapshot.video_url)
 
 
@@ -317,7 +316,7 @@ class VideoService:
         with anyio.move_on_after(deadline.last_answer_within(self._clock)):
             try:
                 return await self._ask(adapter, handle)
-            except TRANSIENT as exc:
+            except ProviderUnavailable as exc:  # a rate limit is the caller's to hear, with its wait
                 return problem_text(exc)
         return QUERY_TIMED_OUT
 
@@ -435,7 +434,7 @@ class VideoService:
         except UnknownTaskStatus as exc:
             await self.journal.record_provider_status(str(handle), exc.raw_status)
             raise
-        if snapshot.state is TaskState.SUCCEEDED and not snapshot.video_url:
+        if not _complete(snapshot):
             raise ProviderUnavailable(
                 adapter.label, "reported success without a video link", code="no link yet"
             )

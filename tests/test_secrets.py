@@ -130,6 +130,16 @@ def decoded_every_way(text: str) -> str:
     return " ".join(found)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_a_key_in_json_of_another_encoding_is_masked_too(encoding: str) -> None:
+    """JSON readers take UTF-16 and UTF-32 too, so a body's quick look as UTF-8 must not pass them."""
+    redactor = Redactor([KEY])
+
+    scrubbed = redactor.body(json.dumps({"message": f"bad key {KEY}"}).encode(encoding))
+
+    assert json.loads(scrubbed) == {"message": "bad key [redacted]"}
+
+
 def test_the_redactor_leaves_clean_text_alone() -> None:
     redactor = Redactor([KEY])
 

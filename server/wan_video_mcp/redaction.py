@@ -36,7 +36,11 @@ class Redactor:
         self._secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
         # Other spellings, found as they stand: base64, hex, and a key cut short.
         self._encoded = [form for secret in self._secrets for form in _encoded_forms(secret)]
-        self._prefixes = [re.escape(secret[: _telling_length(secret)]) + r"\S*" for secret in self._secrets]
+        starts = [secret[: _telling_length(secret)] for secret in self._secrets]
+        self._prefixes = [re.escape(start) + r"\S*" for start in starts]
+        # One pass that finds any of them (every key holds its own start): most text holds none,
+        # and a poll's answer is checked whole instead of string by string.
+        self._telltale = re.compile("|".join(re.escape(form) for form in (*starts, *self._encoded)))
 
     def text(self, value: str) -> str:
         value = self._mask(value)
@@ -67,7 +71,7 @@ class Redactor:
         """A response body scrubbed as bytes and as decoded text (JSON or not)."""
         for secret in self._secrets:
             data = data.replace(secret.encode(), MASK.encode())
-        if not self._secrets:
+        if not self._secrets or self._plainly_clean(data):
             return data
         try:
             decoded = json.loads(data)
@@ -78,7 +82,18 @@ class Redactor:
         scrubbed = self.deep(decoded)
         return data if scrubbed == decoded else json.dumps(scrubbed).encode()
 
+    def _plainly_clean(self, data: bytes) -> bool:
+        """No key in any spelling anywhere in `data`, seen without decoding it: nothing in it is
+        escaped (JSON, percent, HTML) and nothing spells a key as it stands. UTF-8 only (no NUL):
+        `json.loads` reads UTF-16 and UTF-32 too, where the text seen here would not be theirs."""
+        text = data.decode("utf-8", errors="replace")
+        if "\x00" in text or any(mark in text for mark in ("%", "&", "\\")):
+            return False
+        return self._telltale.search(text) is None
+
     def _mask(self, value: str) -> str:
+        if self._telltale.search(value) is None:
+            return value  # nothing below would change it
         for secret in (*self._secrets, *self._encoded):
             value = value.replace(secret, MASK)
         for prefix in self._prefixes:

@@ -1,6 +1,7 @@
-"""Many waits at once keep only a few status queries in flight per provider (statusqueries.py):
-the rest queue in the server, first come first served, and every job is still delivered; a
-query never waits long for a slot (a provider that hangs on some queries cannot hold up all)."""
+"""Many waits at once keep only a few status queries in flight per provider, and many calls at
+once only a few submits (inflight.py): the rest queue in the server, first come first served,
+and every job is still delivered; a request never waits long for a slot (a provider that hangs
+on some cannot hold up all)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,16 @@ from mcp import Client
 from conftest import NAMED, R2V_ARGS, emulator_settings
 from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import Fault, RunningEmulator, TaskScript
-from wan_video_mcp.statusqueries import AT_ONCE, LONGEST_WAIT
+from wan_video_mcp.inflight import (
+    STATUS_AT_ONCE,
+    STATUS_LONGEST_WAIT,
+    SUBMITS_AT_ONCE,
+    SUBMITS_LONGEST_WAIT,
+)
 
 pytestmark = pytest.mark.anyio
 
-JOBS = 2 * AT_ONCE
+JOBS = 2 * STATUS_AT_ONCE
 SLOW_ANSWER_SECONDS = 0.2  # every status answer takes this long, so queries overlap
 HUNG_SECONDS = 20.0
 
@@ -58,7 +64,7 @@ async def test_a_burst_of_due_polls_is_queued_not_sent_at_once(
     assert results == ["succeeded"] * JOBS
     # An answer takes SLOW_ANSWER_SECONDS: queries sent within less than that overlapped.
     polls = [request.at for request in state.of("dashscope", "poll")]
-    assert most_within(polls, SLOW_ANSWER_SECONDS * 0.9) == AT_ONCE
+    assert most_within(polls, SLOW_ANSWER_SECONDS * 0.9) == STATUS_AT_ONCE
     assert len(polls) >= JOBS
 
 
@@ -72,13 +78,62 @@ async def test_queries_hung_at_the_provider_do_not_hold_up_the_others(
     async with Client(build_server(settings), client_info=NAMED) as client, anyio.create_task_group() as hung:
         ready = await client.call_tool("generate_reference_video", arguments(0, 0))
         task_id = (ready.structured_content or {})["task_id"]
-        state.inject("dashscope", "poll", Fault("slow", delay=HUNG_SECONDS), times=AT_ONCE)
-        for number in range(1, AT_ONCE + 1):
+        state.inject("dashscope", "poll", Fault("slow", delay=HUNG_SECONDS), times=STATUS_AT_ONCE)
+        for number in range(1, STATUS_AT_ONCE + 1):
             hung.start_soon(client.call_tool, "generate_reference_video", arguments(number, 60))
-        while state.count("dashscope", "poll") < AT_ONCE:  # noqa: ASYNC110  (the emulator has no event)
+        while state.count("dashscope", "poll") < STATUS_AT_ONCE:  # noqa: ASYNC110  (the emulator has no event)
             await anyio.sleep(0.05)
-        await anyio.sleep(LONGEST_WAIT)  # the job has long finished at the provider
+        await anyio.sleep(STATUS_LONGEST_WAIT)  # the job has long finished at the provider
 
         looked = await client.call_tool("get_task", {"task_id": task_id, "wait_seconds": 3})
         hung.cancel_scope.cancel()
         assert (looked.structured_content or {})["status"] == "succeeded"
+
+
+async def test_calls_made_at_once_submit_a_few_at_a_time_and_all_get_their_job(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    state = emulator.state
+    calls = 2 * SUBMITS_AT_ONCE
+    state.inject("dashscope", "submit", Fault("slow", delay=SLOW_ANSWER_SECONDS), times=calls)
+    settings = emulator_settings(emulator, tmp_path)
+    handles: list[str] = []
+
+    async def one_call(client: Client, number: int) -> None:
+        result = await client.call_tool("generate_reference_video", arguments(number, 0))
+        handles.append(str((result.structured_content or {}).get("task_id")))
+
+    async with (
+        Client(build_server(settings), client_info=NAMED) as client,
+        anyio.create_task_group() as calls_,
+    ):
+        for number in range(calls):
+            calls_.start_soon(one_call, client, number)
+
+    submits = [request.at for request in state.of("dashscope", "submit")]
+    assert len(submits) == calls and len(set(handles)) == calls
+    # A submit's answer takes SLOW_ANSWER_SECONDS: submits sent within less than that overlapped.
+    assert most_within(submits, SLOW_ANSWER_SECONDS * 0.9) == SUBMITS_AT_ONCE
+
+
+async def test_submits_hung_at_the_provider_do_not_hold_up_the_next(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """Every submit slot held by a submit the provider does not answer yet: the next call's
+    submit goes after at most SUBMITS_LONGEST_WAIT, and its job is made."""
+    state = emulator.state
+    # Not HUNG_SECONDS: a submit on the wire is seen through even when its call is cancelled.
+    hang = SUBMITS_LONGEST_WAIT + 3
+    state.inject("dashscope", "submit", Fault("slow", delay=hang), times=SUBMITS_AT_ONCE)
+    settings = emulator_settings(emulator, tmp_path)
+    async with Client(build_server(settings), client_info=NAMED) as client, anyio.create_task_group() as hung:
+        for number in range(SUBMITS_AT_ONCE):
+            hung.start_soon(client.call_tool, "generate_reference_video", arguments(number, 0))
+        while state.count("dashscope", "submit") < SUBMITS_AT_ONCE:  # noqa: ASYNC110  (the emulator has no event)
+            await anyio.sleep(0.05)
+
+        with anyio.fail_after(hang - 1):
+            made = await client.call_tool("generate_reference_video", arguments(SUBMITS_AT_ONCE, 0))
+            assert (made.structured_content or {})["status"] in {"queued", "running"}
+        assert state.count("dashscope", "submit") == SUBMITS_AT_ONCE + 1
+        hung.cancel_scope.cancel()

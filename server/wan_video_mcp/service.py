@@ -23,6 +23,7 @@ from wan_video_mcp.errors import (
     TaskNotFound,
     UnknownTaskStatus,
 )
+from wan_video_mcp.inflight import status_queries
 from wan_video_mcp.journal import Claim, Journal, JournalRecord, fingerprint
 from wan_video_mcp.lingering import Lingering, fresh
 from wan_video_mcp.locks import KeyedLocks
@@ -38,7 +39,6 @@ from wan_video_mcp.ratelimits import SubmitLimiter
 from wan_video_mcp.results import LINK_EXPIRED_NOTE, SAVING_NOTE, LiveFacts, task_result
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.staging import Stager, after_uploads, with_content_hashes
-from wan_video_mcp.statusqueries import StatusQueries
 from wan_video_mcp.submitting import Submitter
 from wan_video_mcp.tasks import TYPICAL_RUN_SECONDS, TaskHandle, TaskResult, TaskSnapshot, TaskState, utc_now
 from wan_video_mcp.waiting import (
@@ -143,7 +143,7 @@ class VideoService:
         self._downloads: dict[str, anyio.Event] = {}
         self._run_times = TypicalRunTimes(journal)
         self._lingering = Lingering(background)
-        self._status_queries = StatusQueries()
+        self._status_queries = status_queries()
 
     @property
     def transport(self) -> ProviderTransport:

@@ -13,6 +13,7 @@ import anyio
 
 from wan_video_mcp.costs.model import Cost
 from wan_video_mcp.errors import ProviderUnavailable, WanError
+from wan_video_mcp.inflight import submits
 from wan_video_mcp.journal import Claim, Journal, JournalRecord
 from wan_video_mcp.params import GeneratingArgs
 from wan_video_mcp.providers.base import (
@@ -29,7 +30,8 @@ from wan_video_mcp.waiting import Clock, Deadline
 
 log = logging.getLogger(__name__)
 
-# How long past a submit's own time limit its claim stays valid: time to journal the answer.
+# How long past a submit's own time limit its claim stays valid: time to journal the answer
+# and the submit's turn to be sent (inflight.SUBMITS_LONGEST_WAIT).
 LEASE_MARGIN = 30.0
 # An identical submit in flight in another process is checked on this interval (its
 # answer usually comes within a second or two).
@@ -46,6 +48,7 @@ class Submitter:
         self._transport = transport
         self._clock = clock
         self._dedupe_window = dedupe_window
+        self._in_flight = submits()
 
     async def claim(
         self,
@@ -136,7 +139,8 @@ class Submitter:
     async def _submit(self, adapter: ProviderAdapter, request: HttpRequest, row: int) -> TaskHandle | None:
         """Send the one submit; a handle, or None when the outcome is unknown (journaled so)."""
         try:
-            response = await self._transport.send(request)
+            async with self._in_flight.turn(adapter.name):
+                response = await self._transport.send(request)
         except RequestNotSent as exc:
             await self.journal.mark_rejected(row, str(exc))
             raise ProviderUnavailable(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
@@ -29,6 +30,8 @@ STATES = {
 }
 # [inferred] DashScope prints times without a zone; they are China Standard Time.
 DASHSCOPE_TZ = timezone(timedelta(hours=8))
+# "2025-09-25 11:07:28.590", the provider's local time (seconds' fraction optional).
+DASHSCOPE_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?")
 
 
 class _Lenient(BaseModel):
@@ -74,14 +77,14 @@ def status_to_state(adapter: str, raw: str, table: dict[str, TaskState]) -> Task
 
 
 def parse_dashscope_time(value: str | None) -> datetime | None:
-    if not value:
+    # Checked first, so that no other ISO form (an offset, a "T") is read as Beijing time;
+    # then read by `fromisoformat`, ~40 times quicker than `strptime` (2-3 times every poll).
+    if not value or not DASHSCOPE_TIME.fullmatch(value):
         return None
-    for layout in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return datetime.strptime(value, layout).replace(tzinfo=DASHSCOPE_TZ)
-        except ValueError:
-            continue
-    return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=DASHSCOPE_TZ)
+    except ValueError:
+        return None  # a 13th month
 
 
 class DashScopeCompatibleSubmit(ProviderAdapter):

@@ -295,6 +295,36 @@ async def test_an_upgrade_gives_way_to_a_long_transaction_and_changes_nothing(da
         assert db.execute("SELECT version FROM wan_schema").fetchall() == [(SCHEMA_VERSION,)]
 
 
+async def test_a_claim_behind_a_stalled_transaction_gives_up_and_records_nothing(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session holding the request's claim lock in a transaction that does not end (a replica
+    cut off mid-claim keeps it until the database notices): the identical claim gives up after a
+    short wait, with a sentence saying nothing was submitted, instead of waiting for hours; once
+    that session ends, the claim goes through."""
+    import psycopg
+
+    from wan_video_mcp.errors import JournalBusy
+    from wan_video_mcp.journal import postgres
+    from wan_video_mcp.journal.rows import claim_fingerprints
+
+    monkeypatch.setattr(postgres, "CLAIM_LOCK_WAIT_MS", 300)
+    journal = await postgres.PostgresJournal.open(database_url)
+    key = claim_fingerprints("edit_video", "dashscope", "wan2.7-videoedit", PARAMS, PARAMS)[0]
+    try:
+        with psycopg.connect(database_url) as stalled:  # not autocommit: its transaction stays open
+            stalled.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
+            with anyio.fail_after(30), pytest.raises(JournalBusy) as busy:
+                await claim(journal)
+            stalled.rollback()
+        made = await claim(journal)
+    finally:
+        await journal.close()
+
+    assert "Nothing was submitted or charged" in busy.value.message and "0.3 s" in busy.value.message
+    assert made.row is not None and made.existing is None  # the refused claim left no row behind
+
+
 async def submitted(journal: Journal, name: str, state: TaskState | None, saved: str | None = None) -> str:
     """A task under `name` (its handle), moved to `state`, with a saved file when `saved`."""
     made = await claim(journal, {"prompt": name})

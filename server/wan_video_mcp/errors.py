@@ -107,5 +107,9 @@ class UploadError(WanError):
         self.field = field
 
 
+class JournalBusy(WanError):
+    """The journal kept a call waiting too long to record its submit; nothing was submitted."""
+
+
 class BudgetExceeded(WanError):
     """A submit whose estimate would pass the daily or monthly budget: refused before sending."""

@@ -23,7 +23,7 @@ from psycopg.errors import LockNotAvailable
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from wan_video_mcp.errors import ConfigurationError
+from wan_video_mcp.errors import ConfigurationError, JournalBusy
 from wan_video_mcp.journal.records import (
     Claim,
     JournalRecord,
@@ -105,6 +105,11 @@ SCHEMA_VERSION = len(MIGRATIONS)
 MIGRATION_LOCK = 0x57414E4D4350  # "WANMCP"
 # How long an upgrade waits for a table that other sessions are using (see _upgrade).
 MIGRATION_LOCK_WAIT_MS = 10_000
+# Identical claims queue on one advisory lock while the first commits: milliseconds. A claim
+# that waits longer is behind a transaction that stalled (a replica cut off mid-claim keeps its
+# lock until the database notices the dead connection, by default after hours): the call is
+# told so, with nothing submitted, instead of waiting behind it for as long.
+CLAIM_LOCK_WAIT_MS = 10_000
 POOL_SIZE = 20
 # Under a burst, a call waits for a free connection rather than failing after psycopg's 30 s.
 POOL_WAIT_SECONDS = 300.0
@@ -184,10 +189,18 @@ class PostgresJournal:
         row = claim_row(tool, provider, model, params, identity, lease, self._redactor, extra)
         known = claim_fingerprints(tool, provider, model, params, identity)
         async with self._pool.connection() as db, db.transaction():
-            # Every replica claiming this request queues here until the first one commits.
-            await db.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (known[0],))
-            existing = None if reuse_window is None else await _reusable(db, known, reuse_window, viewer)
-            return Claim(existing=existing) if existing else Claim(row=await _insert(db, row))
+            await db.execute(f"SET LOCAL lock_timeout = '{CLAIM_LOCK_WAIT_MS}ms'".encode())
+            try:
+                # Every replica claiming this request queues here until the first one commits.
+                await db.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (known[0],))
+                existing = None if reuse_window is None else await _reusable(db, known, reuse_window, viewer)
+                return Claim(existing=existing) if existing else Claim(row=await _insert(db, row))
+            except LockNotAvailable:
+                raise JournalBusy(
+                    f"The journal database kept this request waiting over {CLAIM_LOCK_WAIT_MS / 1000:g} s: "
+                    "another session holds it (an identical request being recorded, or a transaction left "
+                    "open; pg_stat_activity lists them). Nothing was submitted or charged; try again shortly."
+                ) from None
 
     async def identical(  # noqa: PLR0917  (as the interface)
         self,

@@ -13,6 +13,7 @@ import pytest
 from mcp import Client
 
 from conftest import NAMED, R2V_ARGS, emulator_settings
+from test_hostile import journal_rows
 from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import Fault, RunningEmulator, TaskScript
 from wan_video_mcp.inflight import (
@@ -137,3 +138,31 @@ async def test_submits_hung_at_the_provider_do_not_hold_up_the_next(
             assert (made.structured_content or {})["status"] in {"queued", "running"}
         assert state.count("dashscope", "submit") == SUBMITS_AT_ONCE + 1
         hung.cancel_scope.cancel()
+
+
+async def test_a_call_cancelled_while_its_submit_waits_for_its_turn_sends_nothing(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """Every submit slot held by a submit the provider does not answer yet; the next call is
+    cancelled (the user pressed stop) while its submit waits for a turn: nothing is sent for it
+    later, and its claim is closed as not sent (an identical call is free to submit)."""
+    state = emulator.state
+    hang = SUBMITS_LONGEST_WAIT + 3
+    state.inject("dashscope", "submit", Fault("slow", delay=hang), times=SUBMITS_AT_ONCE)
+    settings = emulator_settings(emulator, tmp_path)
+    async with Client(build_server(settings), client_info=NAMED) as client, anyio.create_task_group() as hung:
+        for number in range(SUBMITS_AT_ONCE):
+            hung.start_soon(client.call_tool, "generate_reference_video", arguments(number, 0))
+        while state.count("dashscope", "submit") < SUBMITS_AT_ONCE:  # noqa: ASYNC110  (the emulator has no event)
+            await anyio.sleep(0.05)
+        with anyio.move_on_after(1.0):
+            await client.call_tool("generate_reference_video", arguments(SUBMITS_AT_ONCE, 0))
+        await anyio.sleep(SUBMITS_LONGEST_WAIT + 1)  # past the moment it would have gone anyway
+        assert state.count("dashscope", "submit") == SUBMITS_AT_ONCE
+        again = await client.call_tool("generate_reference_video", arguments(SUBMITS_AT_ONCE, 0))
+        assert (again.structured_content or {})["status"] in {"queued", "running"}
+        hung.cancel_scope.cancel()
+
+    assert state.count("dashscope", "submit") == SUBMITS_AT_ONCE + 1
+    closed = [row for row in journal_rows(settings) if row["state"] == "rejected"]
+    assert len(closed) == 1 and "cancelled" in closed[0]["error_message"]

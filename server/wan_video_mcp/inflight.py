@@ -52,18 +52,26 @@ class InFlight:
     async def turn(self, provider: str) -> AsyncGenerator[None]:
         """Hold one of `provider`'s slots for the block, or run it without one after
         `longest_wait` seconds in the queue."""
-        turns = self._turns.get(provider)
-        if turns is None:
-            turns = self._turns[provider] = anyio.Semaphore(self._at_once)
-        held = False
-        with anyio.move_on_after(self._longest_wait):
-            await turns.acquire()
-            held = True
+        held = await self.take(provider)
         try:
             yield
         finally:
-            if held:
-                turns.release()
+            self.give_back(provider, held)
+
+    async def take(self, provider: str) -> bool:
+        """Wait for one of `provider`'s slots, at most `longest_wait` seconds: whether one was
+        taken (then `give_back` it). Cancelled while waiting, nothing is held."""
+        turns = self._turns.get(provider)
+        if turns is None:
+            turns = self._turns[provider] = anyio.Semaphore(self._at_once)
+        with anyio.move_on_after(self._longest_wait):
+            await turns.acquire()
+            return True
+        return False
+
+    def give_back(self, provider: str, held: bool) -> None:
+        if held:
+            self._turns[provider].release()
 
 
 def status_queries() -> InFlight:

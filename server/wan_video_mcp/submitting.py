@@ -38,6 +38,7 @@ LEASE_MARGIN = 30.0
 CLAIM_POLL_SECONDS = 0.1
 # How often a call waits out another's submit that the provider then refused.
 CLAIM_ROUNDS = 3
+CANCELLED_BEFORE_SENDING = "The call was cancelled while its submit waited for its turn: nothing was sent."
 
 
 class Submitter:
@@ -121,6 +122,7 @@ class Submitter:
 
     async def send(self, adapter: ProviderAdapter, request: HttpRequest, row: int) -> TaskHandle | None:
         """Send the one submit for claimed `row`: its handle, or None when the outcome is unknown."""
+        held = await self._turn(adapter, row)
         # Shielded: once a paid submit is on the wire, its answer must be journaled even
         # if the client cancels the call meanwhile.
         handle: TaskHandle | None = None
@@ -134,13 +136,25 @@ class Submitter:
                 # and the caller gets the unknown outcome, not a bare error.
                 log.exception("recording the submit to %s failed", adapter.label)
                 await self.journal.mark_unknown(row, f"An internal error followed the submit ({exc!r:.200})")
+            finally:
+                self._in_flight.give_back(adapter.name, held)
         return handle
+
+    async def _turn(self, adapter: ProviderAdapter, row: int) -> bool:
+        """The submit's turn to be sent (whether a slot was taken). A call cancelled while its
+        submit waits for its turn sent nothing: its claim is closed as such, not left to expire
+        into an "unknown outcome"."""
+        try:
+            return await self._in_flight.take(adapter.name)
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True):
+                await self.journal.mark_rejected(row, CANCELLED_BEFORE_SENDING)
+            raise
 
     async def _submit(self, adapter: ProviderAdapter, request: HttpRequest, row: int) -> TaskHandle | None:
         """Send the one submit; a handle, or None when the outcome is unknown (journaled so)."""
         try:
-            async with self._in_flight.turn(adapter.name):
-                response = await self._transport.send(request)
+            response = await self._transport.send(request)
         except RequestNotSent as exc:
             await self.journal.mark_rejected(row, str(exc))
             raise ProviderUnavailable(

@@ -82,20 +82,27 @@ class ProviderTransport:
 
 # Jobs polled every 5-30 s: a kept connection must outlive the pause between two polls
 # (httpx's default 5 s made a lone job's every poll a new connection and TLS session). 40 s
-# stays under the 60 s idle limit common at load balancers. The pool probes every kept
-# connection's socket twice per request, so it keeps about as many as are busy in steady use:
-# one per status query in flight (inflight.py), and two for submits. 20 kept made each status
-# query ~25 % costlier in CPU than 10 (with 1,000 waits, after a burst of submits). Up to 100
-# open: the queues let requests past them after a short wait, and a busy pool queues the rest.
-POOL_LIMITS = httpx2.Limits(
-    max_connections=100, max_keepalive_connections=STATUS_AT_ONCE + 2, keepalive_expiry=40.0
-)
+# stays under the 60 s idle limit common at load balancers.
+KEEPALIVE_SECONDS = 40.0
+MAX_CONNECTIONS = 100
 
 
 def build_http_client(timeout_seconds: float) -> httpx2.AsyncClient:
+    """The API client. Its pool probes every kept connection's socket twice per request, so it
+    keeps about as many as one provider keeps busy: one per status query in flight (inflight.py),
+    and two more. 20 kept made a status query ~25 % costlier in CPU than 10 (1,000 waits, after a
+    burst of submits); 8 per provider with a key would keep 34 where most servers poll one. The
+    pool is shared by every host, so two providers each with 8 status queries in flight reopen a
+    few connections per round. Up to 100 open: the queues let requests past them after a short
+    wait, and a busy pool queues the rest."""
+    limits = httpx2.Limits(
+        max_connections=MAX_CONNECTIONS,
+        max_keepalive_connections=STATUS_AT_ONCE + 2,
+        keepalive_expiry=KEEPALIVE_SECONDS,
+    )
     return LazyAsyncClient(
         timeout=httpx2.Timeout(timeout_seconds, connect=min(10.0, timeout_seconds)),
         headers={"User-Agent": "wan-video-mcp"},
         follow_redirects=False,
-        limits=POOL_LIMITS,
+        limits=limits,
     )

@@ -10,12 +10,13 @@ from typing import Any
 
 import anyio
 import pytest
+from anyio.abc import TaskGroup
 from mcp import Client
 
 from conftest import NAMED, R2V_ARGS, emulator_settings
 from test_hostile import journal_rows
 from wan_video_mcp.app import build_server
-from wan_video_mcp.emulator import Fault, RunningEmulator, TaskScript
+from wan_video_mcp.emulator import EmulatorState, Fault, RunningEmulator, TaskScript
 from wan_video_mcp.inflight import (
     STATUS_AT_ONCE,
     STATUS_LONGEST_WAIT,
@@ -29,6 +30,8 @@ JOBS = 2 * STATUS_AT_ONCE
 SLOW_ANSWER_SECONDS = 0.2  # every status answer takes this long, so queries overlap
 # Long enough that the first 16 calls' checks and journal claims fit in it on a slow machine.
 SLOW_SUBMIT_SECONDS = 1.0
+# Not HUNG_SECONDS: a submit on the wire is seen through even when its call is cancelled.
+SUBMIT_HANG_SECONDS = SUBMITS_LONGEST_WAIT + 3
 HUNG_SECONDS = 20.0
 
 
@@ -119,23 +122,27 @@ async def test_calls_made_at_once_submit_a_few_at_a_time_and_all_get_their_job(
     assert most_within(submits, SLOW_SUBMIT_SECONDS * 0.9) == SUBMITS_AT_ONCE
 
 
+async def hold_every_submit_slot(client: Client, state: EmulatorState, hung: TaskGroup) -> None:
+    """SUBMITS_AT_ONCE calls whose submits the provider answers only after SUBMIT_HANG_SECONDS,
+    started in `hung` and returned once every one of them is at the provider."""
+    state.inject("dashscope", "submit", Fault("slow", delay=SUBMIT_HANG_SECONDS), times=SUBMITS_AT_ONCE)
+    for number in range(SUBMITS_AT_ONCE):
+        hung.start_soon(client.call_tool, "generate_reference_video", arguments(number, 0))
+    while state.count("dashscope", "submit") < SUBMITS_AT_ONCE:  # noqa: ASYNC110  (the emulator has no event)
+        await anyio.sleep(0.05)
+
+
 async def test_submits_hung_at_the_provider_do_not_hold_up_the_next(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
     """Every submit slot held by a submit the provider does not answer yet: the next call's
     submit goes after at most SUBMITS_LONGEST_WAIT, and its job is made."""
     state = emulator.state
-    # Not HUNG_SECONDS: a submit on the wire is seen through even when its call is cancelled.
-    hang = SUBMITS_LONGEST_WAIT + 3
-    state.inject("dashscope", "submit", Fault("slow", delay=hang), times=SUBMITS_AT_ONCE)
     settings = emulator_settings(emulator, tmp_path)
     async with Client(build_server(settings), client_info=NAMED) as client, anyio.create_task_group() as hung:
-        for number in range(SUBMITS_AT_ONCE):
-            hung.start_soon(client.call_tool, "generate_reference_video", arguments(number, 0))
-        while state.count("dashscope", "submit") < SUBMITS_AT_ONCE:  # noqa: ASYNC110  (the emulator has no event)
-            await anyio.sleep(0.05)
+        await hold_every_submit_slot(client, state, hung)
 
-        with anyio.fail_after(hang - 1):
+        with anyio.fail_after(SUBMIT_HANG_SECONDS - 1):
             made = await client.call_tool("generate_reference_video", arguments(SUBMITS_AT_ONCE, 0))
             assert (made.structured_content or {})["status"] in {"queued", "running"}
         assert state.count("dashscope", "submit") == SUBMITS_AT_ONCE + 1
@@ -149,14 +156,9 @@ async def test_a_call_cancelled_while_its_submit_waits_for_its_turn_sends_nothin
     cancelled (the user pressed stop) while its submit waits for a turn: nothing is sent for it
     later, and its claim is closed as not sent (an identical call is free to submit)."""
     state = emulator.state
-    hang = SUBMITS_LONGEST_WAIT + 3
-    state.inject("dashscope", "submit", Fault("slow", delay=hang), times=SUBMITS_AT_ONCE)
     settings = emulator_settings(emulator, tmp_path)
     async with Client(build_server(settings), client_info=NAMED) as client, anyio.create_task_group() as hung:
-        for number in range(SUBMITS_AT_ONCE):
-            hung.start_soon(client.call_tool, "generate_reference_video", arguments(number, 0))
-        while state.count("dashscope", "submit") < SUBMITS_AT_ONCE:  # noqa: ASYNC110  (the emulator has no event)
-            await anyio.sleep(0.05)
+        await hold_every_submit_slot(client, state, hung)
         with anyio.move_on_after(1.0):
             await client.call_tool("generate_reference_video", arguments(SUBMITS_AT_ONCE, 0))
         await anyio.sleep(SUBMITS_LONGEST_WAIT + 1)  # past the moment it would have gone anyway

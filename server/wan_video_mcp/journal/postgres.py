@@ -189,7 +189,7 @@ class PostgresJournal:
         row = claim_row(tool, provider, model, params, identity, lease, self._redactor, extra)
         known = claim_fingerprints(tool, provider, model, params, identity)
         async with self._pool.connection() as db, db.transaction():
-            await db.execute(f"SET LOCAL lock_timeout = '{CLAIM_LOCK_WAIT_MS}ms'".encode())
+            await _wait_for_locks_at_most(db, CLAIM_LOCK_WAIT_MS)
             try:
                 # Every replica claiming this request queues here until the first one commits.
                 await db.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (known[0],))
@@ -427,7 +427,7 @@ async def _upgrade(db: AsyncConnection[dict[str, Any]], version: int) -> None:
     elsewhere (a psql session left open) would stall every replica on this database. So the
     upgrade waits a short while, then gives up, changing nothing."""
     if version < SCHEMA_VERSION:
-        await db.execute(f"SET LOCAL lock_timeout = '{MIGRATION_LOCK_WAIT_MS}ms'".encode())
+        await _wait_for_locks_at_most(db, MIGRATION_LOCK_WAIT_MS)
     try:
         for number in range(version, SCHEMA_VERSION):
             for statement in filter(str.strip, MIGRATIONS[number].split(";")):
@@ -438,6 +438,12 @@ async def _upgrade(db: AsyncConnection[dict[str, Any]], version: int) -> None:
             f"session kept its tables busy for {MIGRATION_LOCK_WAIT_MS / 1000:g} s, so nothing was changed. "
             "End long-running transactions on it (pg_stat_activity lists them) and start again."
         ) from None
+
+
+async def _wait_for_locks_at_most(db: Connection, milliseconds: int) -> None:
+    """For the rest of this transaction, a statement waiting longer for a lock fails with
+    LockNotAvailable (the setting ends with the transaction: pooled connections keep none)."""
+    await db.execute(f"SET LOCAL lock_timeout = '{milliseconds}ms'".encode())
 
 
 def _unusable(url: str, exc: BaseException) -> str:

@@ -29,7 +29,7 @@ from starlette.routing import Route
 from asgi import serving, serving_asgi, with_token
 from conftest import R2V_ARGS, emulator_env, emulator_settings, text_of
 from servers import free_port, wait_for_port
-from wan_video_mcp.emulator import RunningEmulator
+from wan_video_mcp.emulator import Fault, RunningEmulator
 from wan_video_mcp.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -203,6 +203,31 @@ async def test_new_paid_jobs_are_limited_per_caller(tmp_path: Path, emulator: Ru
     assert "Nothing was sent" in text_of(second)
     assert not bobs.is_error
     assert submits(emulator) == 2
+
+
+async def test_a_submit_that_went_nowhere_leaves_the_callers_allowance(
+    tmp_path: Path, emulator: RunningEmulator
+) -> None:
+    """Refused before any job existed (here by the provider): no job, no charge, not counted.
+    Sent with no answer (maybe a job): counted, as an accepted one is."""
+    settings = emulator_settings(emulator, tmp_path, submits_per_minute=2)
+    emulator.state.inject("dashscope", "submit", Fault("invalid"))
+    calls = [{**R2V_ARGS, "seed": seed, "wait_seconds": 0} for seed in range(4)]
+    async with (
+        serving(settings, auth_tokens=SecretStr(ALICE)) as url,
+        Client(with_token(url, secret(ALICE))) as alice,
+    ):
+        refused = await alice.call_tool("generate_reference_video", calls[0])
+        emulator.state.inject("dashscope", "submit", Fault("drop"))
+        unanswered = await alice.call_tool("generate_reference_video", calls[1])
+        accepted = await alice.call_tool("generate_reference_video", calls[2])
+        limited = await alice.call_tool("generate_reference_video", calls[3])
+
+    assert refused.is_error and "WAN_MCP_SUBMITS_PER_MINUTE" not in text_of(refused)
+    assert (unanswered.structured_content or {})["status"] == "submit_unknown"
+    assert not accepted.is_error, text_of(accepted)
+    assert limited.is_error and "WAN_MCP_SUBMITS_PER_MINUTE" in text_of(limited)
+    assert submits(emulator) == 3
 
 
 # --- OAuth: JWT access tokens --------------------------------------------------------------

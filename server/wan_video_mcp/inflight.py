@@ -37,8 +37,8 @@ STATUS_LONGEST_WAIT = 0.5
 # fewer requests built ahead of their turn).
 SUBMITS_AT_ONCE = 16
 # Submits are paid and answered in about a second; 5 s in the queue is the most a call's submit
-# is held back. A submit's journal claim outlives its request by 30 s (submitting.LEASE_MARGIN),
-# so the wait here must stay well under that.
+# is held back. A submit's journal claim outlives its request by this wait and more
+# (submitting.LEASE_MARGIN is built from it).
 SUBMITS_LONGEST_WAIT = 5.0
 
 

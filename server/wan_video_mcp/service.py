@@ -232,23 +232,26 @@ class VideoService:
         # processes the journal's claim does (see _claim). Waiting happens outside both.
         async with self._submit_locks.hold(key):
             identical = await self._submitter.identical(adapter, args, same, viewer)
-            if identical is None:
-                self._limiter.admit(caller, self._clock.now())
-            # The budget holds this call's estimate until its claim is journaled (counted there).
-            async with self.spending.admit(cost, new_job=identical is None):
-                staged = await self._stager.stage(args, adapter, files, progress)
-                request = adapter.submit_request(staged.args)
-                claim = await self._submitter.claim(
-                    adapter,
-                    args,
-                    deadline,
-                    same=same,
-                    uploads=staged.uploads,
-                    cost=cost,
-                    caller=caller,
-                    viewer=viewer,
-                )
-            handle = None if claim.row is None else await self._submitter.send(adapter, request, claim.row)
+            new_job = identical is None
+            with self._limiter.allowance(caller, self._clock.now(), new_job=new_job) as allowance:
+                # The budget holds this call's estimate until its claim is journaled (counted there).
+                async with self.spending.admit(cost, new_job=new_job):
+                    staged = await self._stager.stage(args, adapter, files, progress)
+                    request = adapter.submit_request(staged.args)
+                    claim = await self._submitter.claim(
+                        adapter,
+                        args,
+                        deadline,
+                        same=same,
+                        uploads=staged.uploads,
+                        cost=cost,
+                        caller=caller,
+                        viewer=viewer,
+                    )
+                handle = None
+                if claim.row is not None:
+                    handle = await self._submitter.send(adapter, request, claim.row)
+                    allowance.spent()
         if any(upload.method != "inline" for upload in staged.uploads):
             progress = after_uploads(progress)  # the wait's progress continues above the uploads'
         return _Sent(claim, handle, progress)

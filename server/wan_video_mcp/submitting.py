@@ -13,7 +13,7 @@ import anyio
 
 from wan_video_mcp.costs.model import Cost
 from wan_video_mcp.errors import ProviderUnavailable, WanError
-from wan_video_mcp.inflight import submits
+from wan_video_mcp.inflight import SUBMITS_LONGEST_WAIT, submits
 from wan_video_mcp.journal import Claim, Journal, JournalRecord
 from wan_video_mcp.params import GeneratingArgs
 from wan_video_mcp.providers.base import (
@@ -30,9 +30,11 @@ from wan_video_mcp.waiting import Clock, Deadline
 
 log = logging.getLogger(__name__)
 
-# How long past a submit's own time limit its claim stays valid: time to journal the answer
-# and the submit's turn to be sent (inflight.SUBMITS_LONGEST_WAIT).
-LEASE_MARGIN = 30.0
+# How long past a submit's own time limit its claim stays valid: its longest wait for a turn
+# to be sent, and time to journal the answer. Built from the queue's limit, so raising that
+# limit cannot let a claim lapse (and an identical call submit again) while a submit waits.
+JOURNALING_SECONDS = 25.0
+LEASE_MARGIN = SUBMITS_LONGEST_WAIT + JOURNALING_SECONDS
 # An identical submit in flight in another process is checked on this interval (its
 # answer usually comes within a second or two).
 CLAIM_POLL_SECONDS = 0.1

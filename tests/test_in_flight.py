@@ -170,3 +170,36 @@ async def test_a_call_cancelled_while_its_submit_waits_for_its_turn_sends_nothin
     assert state.count("dashscope", "submit") == SUBMITS_AT_ONCE + 1
     closed = [row for row in journal_rows(settings) if row["state"] == "rejected"]
     assert len(closed) == 1 and "cancelled" in closed[0]["error_message"]
+
+
+async def test_two_busy_providers_keep_their_own_connections(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """Two providers polled at once, each with every status slot busy: neither closes the
+    other's kept connections, so each polls on the few it keeps (a new connection is a TCP and
+    TLS handshake with a real provider)."""
+    state = emulator.state
+    state.default_script = TaskScript(queue_seconds=0.5, run_seconds=4.0)
+    state.inject("*", "poll", Fault("slow", delay=SLOW_ANSWER_SECONDS), times=40 * JOBS)
+    other_host = emulator.base_url("apiyi").replace("127.0.0.1", "localhost")
+    settings = emulator_settings(
+        emulator, tmp_path, poll_first_seconds=0.5, poll_max_seconds=0.5, apiyi_base_url=other_host
+    )
+    results: list[str] = []
+
+    async def one_job(client: Client, number: int, provider: str) -> None:
+        call = {**arguments(number, 60), "provider": provider}
+        result = await client.call_tool("generate_reference_video", call)
+        results.append(str((result.structured_content or {}).get("status")))
+
+    async with Client(build_server(settings), client_info=NAMED) as client, anyio.create_task_group() as jobs:
+        for number in range(STATUS_AT_ONCE):
+            jobs.start_soon(one_job, client, number, "dashscope")
+            jobs.start_soon(one_job, client, number, "apiyi")
+
+    assert results == ["succeeded"] * (2 * STATUS_AT_ONCE)
+    # Without a pool per host: 22-27 connections each for 56 polls (a third of them reconnects).
+    for provider in ("dashscope", "apiyi"):
+        polls = state.of(provider, "poll")
+        assert len(polls) > 4 * STATUS_AT_ONCE
+        assert len({poll.connection for poll in polls}) <= STATUS_AT_ONCE + 2  # what a pool keeps

@@ -45,6 +45,7 @@ async def record(request: Request, state: EmulatorState, provider: str, call: Ca
             query=dict(request.query_params),
             body=body,
             at=state.clock.now(),
+            connection=f"{request.client.host}:{request.client.port}" if request.client else "",
         )
     )
     return body

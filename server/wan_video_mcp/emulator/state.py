@@ -170,6 +170,7 @@ class RecordedRequest:
     query: dict[str, str]
     body: Any
     at: float = 0.0  # on the emulator's clock
+    connection: str = ""  # the client's address and port: one per TCP connection it opened
 
 
 class EmulatorState:

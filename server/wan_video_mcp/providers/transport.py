@@ -88,13 +88,12 @@ MAX_CONNECTIONS = 100
 
 
 def build_http_client(timeout_seconds: float) -> httpx2.AsyncClient:
-    """The API client. Its pool probes every kept connection's socket twice per request, so it
-    keeps about as many as one provider keeps busy: one per status query in flight (inflight.py),
-    and two more. 20 kept made a status query ~25 % costlier in CPU than 10 (1,000 waits, after a
-    burst of submits); 8 per provider with a key would keep 34 where most servers poll one. The
-    pool is shared by every host, so two providers each with 8 status queries in flight reopen a
-    few connections per round. Up to 100 open: the queues let requests past them after a short
-    wait, and a busy pool queues the rest."""
+    """The API client: one pool per provider host (lazyhttp.py), so providers busy at once do
+    not close each other's kept connections. A pool probes every kept connection's socket twice
+    per request, so it keeps about as many as its provider keeps busy: one per status query in
+    flight (inflight.py), and two more. 20 kept made a status query ~25 % costlier in CPU than
+    10 (1,000 waits, after a burst of submits). Up to 100 open per host: the queues let requests
+    past them after a short wait, and a busy pool queues the rest."""
     limits = httpx2.Limits(
         max_connections=MAX_CONNECTIONS,
         max_keepalive_connections=STATUS_AT_ONCE + 2,
@@ -105,4 +104,5 @@ def build_http_client(timeout_seconds: float) -> httpx2.AsyncClient:
         headers={"User-Agent": "wan-video-mcp"},
         follow_redirects=False,
         limits=limits,
+        pool_per_origin=True,
     )

@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 import pytest
 from mcp import Client
+from mcp_types import CallToolResult
 
 from conftest import EDIT_ARGS, R2V_ARGS, VACE_ARGS, emulator_settings, text_of
 from wan_video_mcp.app import build_server
@@ -17,6 +18,9 @@ from wan_video_mcp.emulator import Fault, RunningEmulator, TaskScript
 from wan_video_mcp.settings import Settings
 
 pytestmark = pytest.mark.anyio
+
+# A submit the provider refuses this long after it arrives: an identical call elsewhere sees it in flight.
+REFUSED_AFTER_SECONDS = 1.5
 
 
 async def recent(client: Client) -> list[dict[str, Any]]:
@@ -312,3 +316,58 @@ async def test_journal_survives_a_restart_and_still_prevents_a_double_charge(
 
     assert emulator.state.count(call="submit") == 1
     assert (second.structured_content or {})["task_id"] == (first.structured_content or {})["task_id"]
+
+
+async def refused_at_one_claimed_at_another(
+    first: Client, second: Client, call: dict[str, Any]
+) -> tuple[CallToolResult, CallToolResult]:
+    """`first` (one replica) submits `call`, which the provider refuses after a while (the fault
+    is the test's); meanwhile `second` (another replica, same journal) gets the identical call:
+    it finds that submit in flight, so it expects to return its task, waits for it, and when it
+    is refused claims a new job of its own."""
+    results: dict[str, CallToolResult] = {}
+
+    async def call_at(name: str, client: Client, delay: float) -> None:
+        await anyio.sleep(delay)
+        results[name] = await client.call_tool("generate_reference_video", call)
+
+    async with anyio.create_task_group() as calls:
+        calls.start_soon(call_at, "first", first, 0.0)
+        calls.start_soon(call_at, "second", second, REFUSED_AFTER_SECONDS / 3)
+    return results["first"], results["second"]
+
+
+async def test_an_identical_task_that_falls_through_is_a_new_job_the_callers_limit_counts(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    emulator.state.inject("dashscope", "submit", Fault("invalid", delay=REFUSED_AFTER_SECONDS))
+    call = {**R2V_ARGS, "wait_seconds": 0}
+    limited = emulator_settings(emulator, tmp_path, submits_per_minute=1)
+    async with (
+        Client(build_server(emulator_settings(emulator, tmp_path))) as first,
+        Client(build_server(limited)) as second,
+    ):
+        refused, claimed = await refused_at_one_claimed_at_another(first, second, call)
+        another = await second.call_tool("generate_reference_video", {**call, "seed": 7})
+
+    assert refused.is_error and not claimed.is_error, text_of(claimed)
+    assert another.is_error and "WAN_MCP_SUBMITS_PER_MINUTE" in text_of(another)
+    assert emulator.state.count(call="submit") == 2  # the refused one and the claimed one
+
+
+async def test_an_identical_task_that_falls_through_is_a_new_job_the_budget_counts(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    call = {**R2V_ARGS, "wait_seconds": 0}
+    async with Client(build_server(emulator_settings(emulator, tmp_path))) as first:
+        priced = await first.call_tool("generate_reference_video", {**call, "dry_run": True})
+        estimate = float((priced.structured_content or {})["cost"]["estimate"])
+        earlier = await first.call_tool("generate_reference_video", {**call, "seed": 7})  # one job spent
+        emulator.state.inject("dashscope", "submit", Fault("invalid", delay=REFUSED_AFTER_SECONDS))
+        budgeted = emulator_settings(emulator, tmp_path, daily_budget=1.5 * estimate)
+        async with Client(build_server(budgeted)) as second:
+            refused, claimed = await refused_at_one_claimed_at_another(first, second, call)
+
+    assert not earlier.is_error and refused.is_error
+    assert claimed.is_error and "WAN_MCP_DAILY_BUDGET" in text_of(claimed), text_of(claimed)
+    assert emulator.state.count(call="submit") == 2  # the earlier job and the refused one

@@ -16,7 +16,7 @@ from mcp import Client
 from conftest import NAMED, R2V_ARGS, emulator_settings
 from test_hostile import journal_rows
 from wan_video_mcp.app import build_server
-from wan_video_mcp.emulator import EmulatorState, Fault, RunningEmulator, TaskScript
+from wan_video_mcp.emulator import EmulatorState, Fault, RunningEmulator, TaskScript, serve_emulator
 from wan_video_mcp.inflight import (
     STATUS_AT_ONCE,
     STATUS_LONGEST_WAIT,
@@ -181,10 +181,6 @@ async def test_two_busy_providers_keep_their_own_connections(
     state = emulator.state
     state.default_script = TaskScript(queue_seconds=0.5, run_seconds=4.0)
     state.inject("*", "poll", Fault("slow", delay=SLOW_ANSWER_SECONDS), times=40 * JOBS)
-    other_host = emulator.base_url("apiyi").replace("127.0.0.1", "localhost")
-    settings = emulator_settings(
-        emulator, tmp_path, poll_first_seconds=0.5, poll_max_seconds=0.5, apiyi_base_url=other_host
-    )
     results: list[str] = []
 
     async def one_job(client: Client, number: int, provider: str) -> None:
@@ -192,14 +188,25 @@ async def test_two_busy_providers_keep_their_own_connections(
         result = await client.call_tool("generate_reference_video", call)
         results.append(str((result.structured_content or {}).get("status")))
 
-    async with Client(build_server(settings), client_info=NAMED) as client, anyio.create_task_group() as jobs:
-        for number in range(STATUS_AT_ONCE):
-            jobs.start_soon(one_job, client, number, "dashscope")
-            jobs.start_soon(one_job, client, number, "apiyi")
+    async with serve_emulator(state) as second_host:  # the same emulator at another port
+        settings = emulator_settings(
+            emulator,
+            tmp_path,
+            poll_first_seconds=0.5,
+            poll_max_seconds=0.5,
+            apiyi_base_url=second_host.base_url("apiyi"),
+        )
+        async with (
+            Client(build_server(settings), client_info=NAMED) as client,
+            anyio.create_task_group() as jobs,
+        ):
+            for number in range(STATUS_AT_ONCE):
+                jobs.start_soon(one_job, client, number, "dashscope")
+                jobs.start_soon(one_job, client, number, "apiyi")
 
     assert results == ["succeeded"] * (2 * STATUS_AT_ONCE)
     # Without a pool per host: 22-27 connections each for 56 polls (a third of them reconnects).
     for provider in ("dashscope", "apiyi"):
         polls = state.of(provider, "poll")
-        assert len(polls) > 4 * STATUS_AT_ONCE
+        assert len(polls) > 4 * STATUS_AT_ONCE and all(poll.connection for poll in polls)
         assert len({poll.connection for poll in polls}) <= STATUS_AT_ONCE + 2  # what a pool keeps

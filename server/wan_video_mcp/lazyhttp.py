@@ -11,6 +11,7 @@ from the environment; they are made when a request first needs one.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx2
@@ -78,5 +79,6 @@ class _PoolPerOrigin(httpx2.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         self._build = None
-        for pool in self._pools.values():
-            await pool.aclose()
+        async with AsyncExitStack() as pools:  # every pool closed, even if one fails to
+            for pool in self._pools.values():
+                pools.push_async_callback(pool.aclose)

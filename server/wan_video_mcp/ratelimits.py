@@ -25,13 +25,37 @@ class _Bucket:
     at: float
 
 
-@dataclass
 class Allowance:
-    went_out: bool = False
+    """A call's share of its caller's new paid jobs. Taken for a new job before it is claimed;
+    once its submit is handed over to be sent it counts (an answer can be lost, its job real),
+    unless the journal then records that nothing went out. Given back when the call ends
+    otherwise: refused before sending (budget, upload, busy journal), or sent nowhere."""
 
-    def spent(self) -> None:
-        """The submit went out (answered or not): it counts."""
-        self.went_out = True
+    def __init__(self, limiter: SubmitLimiter, caller: str | None, now: float) -> None:
+        self._limiter = limiter
+        self._caller = caller
+        self._now = now
+        self._taken = False
+        self._counts = False
+
+    def take(self) -> None:
+        """One new job from the caller's allowance, or RateLimited."""
+        if not self._taken:
+            self._limiter.admit(self._caller, self._now)
+            self._taken = True
+
+    def handed_over(self) -> None:
+        """The submit goes to the provider: it counts from here."""
+        self._counts = True
+
+    def not_sent(self) -> None:
+        """The journal recorded that the submit never went out."""
+        self._counts = False
+
+    def settle(self) -> None:
+        if self._taken and not self._counts:
+            self._limiter.give_back(self._caller)
+        self._taken = False
 
 
 class SubmitLimiter:
@@ -39,7 +63,7 @@ class SubmitLimiter:
         self._per_minute = per_minute
         self._buckets: dict[str, _Bucket] = {}
 
-    def _admit(self, caller: str | None, now: float) -> None:
+    def admit(self, caller: str | None, now: float) -> None:
         """Take one submit from `caller`'s allowance, or refuse with when the next one comes."""
         if self._per_minute is None:
             return
@@ -53,19 +77,16 @@ class SubmitLimiter:
         bucket.tokens -= 1
 
     @contextmanager
-    def allowance(self, caller: str | None, now: float, *, new_job: bool) -> Generator[Allowance]:
-        """One submit taken from `caller`'s allowance for a `new_job` (none for a reused task);
-        given back when the block ends without `Allowance.spent` -- nothing went out."""
-        if new_job:
-            self._admit(caller, now)
-        allowance = Allowance()
+    def allowance(self, caller: str | None, now: float) -> Generator[Allowance]:
+        """The call's allowance (see Allowance), settled when the block ends however it ends."""
+        allowance = Allowance(self, caller, now)
         try:
             yield allowance
         finally:
-            if new_job and not allowance.went_out:
-                self._give_back(caller)
+            allowance.settle()
 
-    def _give_back(self, caller: str | None) -> None:
+    def give_back(self, caller: str | None) -> None:
+        # Capped: the bucket may have refilled to full while the call ran.
         if self._per_minute is not None:
             bucket = self._buckets[caller or ANONYMOUS]
             bucket.tokens = min(float(self._per_minute), bucket.tokens + 1)

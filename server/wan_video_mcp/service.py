@@ -12,6 +12,7 @@ from pathlib import PurePath
 import anyio
 from anyio.abc import TaskGroup
 
+from wan_video_mcp.costs.model import Cost
 from wan_video_mcp.costs.spending import Spending
 from wan_video_mcp.downloads import VideoSaver
 from wan_video_mcp.dryrun import dry_run_result
@@ -22,6 +23,7 @@ from wan_video_mcp.errors import (
     SubmitOutcomeUnknown,
     TaskNotFound,
     UnknownTaskStatus,
+    WanError,
 )
 from wan_video_mcp.inflight import status_queries
 from wan_video_mcp.journal import Claim, Journal, JournalRecord, fingerprint
@@ -31,15 +33,16 @@ from wan_video_mcp.pacing import TypicalRunTimes
 from wan_video_mcp.params import GeneratingArgs
 from wan_video_mcp.providers.base import (
     UNREADABLE,
+    HttpRequest,
     ProviderAdapter,
 )
 from wan_video_mcp.providers.registry import ProviderRegistry
 from wan_video_mcp.providers.transport import ProviderTransport, RequestNotSent, RequestOutcomeUnknown
-from wan_video_mcp.ratelimits import SubmitLimiter
+from wan_video_mcp.ratelimits import Allowance, SubmitLimiter
 from wan_video_mcp.results import LINK_EXPIRED_NOTE, SAVING_NOTE, LiveFacts, task_result
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.staging import Stager, after_uploads, with_content_hashes
-from wan_video_mcp.submitting import Submitter
+from wan_video_mcp.submitting import CANCELLED_BEFORE_SENDING, Submitter
 from wan_video_mcp.tasks import TYPICAL_RUN_SECONDS, TaskHandle, TaskResult, TaskSnapshot, TaskState, utc_now
 from wan_video_mcp.waiting import (
     QUERY_TIMED_OUT,
@@ -232,10 +235,11 @@ class VideoService:
         # processes the journal's claim does (see _claim). Waiting happens outside both.
         async with self._submit_locks.hold(key):
             identical = await self._submitter.identical(adapter, args, same, viewer)
-            new_job = identical is None
-            with self._limiter.allowance(caller, self._clock.now(), new_job=new_job) as allowance:
+            with self._limiter.allowance(caller, self._clock.now()) as allowance:
+                if identical is None:
+                    allowance.take()
                 # The budget holds this call's estimate until its claim is journaled (counted there).
-                async with self.spending.admit(cost, new_job=new_job):
+                async with self.spending.admit(cost, new_job=identical is None):
                     staged = await self._stager.stage(args, adapter, files, progress)
                     request = adapter.submit_request(staged.args)
                     claim = await self._submitter.claim(
@@ -248,13 +252,44 @@ class VideoService:
                         caller=caller,
                         viewer=viewer,
                     )
-                handle = None
-                if claim.row is not None:
-                    handle = await self._submitter.send(adapter, request, claim.row)
-                    allowance.spent()
+                handle = await self._send(adapter, request, claim, allowance, cost, identical is not None)
         if any(upload.method != "inline" for upload in staged.uploads):
             progress = after_uploads(progress)  # the wait's progress continues above the uploads'
         return _Sent(claim, handle, progress)
+
+    async def _send(  # noqa: PLR0917  (the submit's parts, passed on)
+        self,
+        adapter: ProviderAdapter,
+        request: HttpRequest,
+        claim: Claim,
+        allowance: Allowance,
+        cost: Cost,
+        admitted_as_reuse: bool,
+    ) -> TaskHandle | None:
+        """The claimed row's one submit, counted in the caller's allowance (None: an identical
+        task is returned, or the outcome is unknown)."""
+        if claim.row is None:
+            return None
+        if admitted_as_reuse:
+            await self._admit_after_all(claim.row, allowance, cost)
+        allowance.handed_over()
+        return await self._submitter.send(adapter, request, claim.row, allowance)
+
+    async def _admit_after_all(self, row: int, allowance: Allowance, cost: Cost) -> None:
+        """The identical task this call was to return is no longer reusable (it failed, it left
+        the dedupe window during a long upload, or another replica's submit of it was refused),
+        so the journal claimed a new job: it passes the caller's allowance and the budget now,
+        or its claim is closed unsent."""
+        try:
+            allowance.take()
+            await self.spending.admit_after_all(cost)
+        except WanError as refusal:
+            await self.journal.mark_rejected(row, refusal.message)
+            raise
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True):  # not left to expire into an "unknown outcome"
+                await self.journal.mark_rejected(row, CANCELLED_BEFORE_SENDING)
+            raise
 
     async def get_task(
         self, task_id: str, wait_seconds: float, progress: ProgressSink | None, caller: str | None = None

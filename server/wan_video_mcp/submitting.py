@@ -25,22 +25,23 @@ from wan_video_mcp.providers.base import (
     SubmitUnclear,
 )
 from wan_video_mcp.providers.transport import ProviderTransport, RequestNotSent, RequestOutcomeUnknown
+from wan_video_mcp.ratelimits import Allowance
 from wan_video_mcp.tasks import TaskHandle, UploadedInput
 from wan_video_mcp.waiting import Clock, Deadline
 
 log = logging.getLogger(__name__)
 
 # How long past a submit's own time limit its claim stays valid: its longest wait for a turn
-# to be sent, and time to journal the answer. Built from the queue's limit, so raising that
+# to be sent, and slack to journal the answer. Built from the queue's limit, so raising that
 # limit cannot let a claim lapse (and an identical call submit again) while a submit waits.
-JOURNALING_SECONDS = 25.0
-LEASE_MARGIN = SUBMITS_LONGEST_WAIT + JOURNALING_SECONDS
+JOURNAL_SLACK_SECONDS = 25.0
+LEASE_MARGIN = SUBMITS_LONGEST_WAIT + JOURNAL_SLACK_SECONDS
 # An identical submit in flight in another process is checked on this interval (its
 # answer usually comes within a second or two).
 CLAIM_POLL_SECONDS = 0.1
 # How often a call waits out another's submit that the provider then refused.
 CLAIM_ROUNDS = 3
-CANCELLED_BEFORE_SENDING = "The call was cancelled while its submit waited for its turn: nothing was sent."
+CANCELLED_BEFORE_SENDING = "The call was cancelled before its submit went out: nothing was sent."
 
 
 class Submitter:
@@ -122,15 +123,18 @@ class Submitter:
             record = await self.journal.settle(await self._row(record.id))
         return record
 
-    async def send(self, adapter: ProviderAdapter, request: HttpRequest, row: int) -> TaskHandle | None:
-        """Send the one submit for claimed `row`: its handle, or None when the outcome is unknown."""
-        held = await self._turn(adapter, row)
+    async def send(
+        self, adapter: ProviderAdapter, request: HttpRequest, row: int, allowance: Allowance
+    ) -> TaskHandle | None:
+        """Send the one submit for claimed `row`: its handle, or None when the outcome is unknown.
+        `allowance` hears when nothing went out."""
+        held = await self._turn(adapter, row, allowance)
         # Shielded: once a paid submit is on the wire, its answer must be journaled even
         # if the client cancels the call meanwhile.
         handle: TaskHandle | None = None
         with anyio.CancelScope(shield=True):
             try:
-                handle = await self._submit(adapter, request, row)
+                handle = await self._submit(adapter, request, row, allowance)
             except WanError:
                 raise  # journaled already, as refused
             except Exception as exc:
@@ -142,7 +146,7 @@ class Submitter:
                 self._in_flight.give_back(adapter.name, held)
         return handle
 
-    async def _turn(self, adapter: ProviderAdapter, row: int) -> bool:
+    async def _turn(self, adapter: ProviderAdapter, row: int, allowance: Allowance) -> bool:
         """The submit's turn to be sent (whether a slot was taken). A call cancelled while its
         submit waits for its turn sent nothing: its claim is closed as such, not left to expire
         into an "unknown outcome"."""
@@ -150,15 +154,17 @@ class Submitter:
             return await self._in_flight.take(adapter.name)
         except anyio.get_cancelled_exc_class():
             with anyio.CancelScope(shield=True):
-                await self.journal.mark_rejected(row, CANCELLED_BEFORE_SENDING)
+                await self._not_sent(row, CANCELLED_BEFORE_SENDING, allowance)
             raise
 
-    async def _submit(self, adapter: ProviderAdapter, request: HttpRequest, row: int) -> TaskHandle | None:
+    async def _submit(
+        self, adapter: ProviderAdapter, request: HttpRequest, row: int, allowance: Allowance
+    ) -> TaskHandle | None:
         """Send the one submit; a handle, or None when the outcome is unknown (journaled so)."""
         try:
             response = await self._transport.send(request)
         except RequestNotSent as exc:
-            await self.journal.mark_rejected(row, str(exc))
+            await self._not_sent(row, str(exc), allowance)
             raise ProviderUnavailable(
                 adapter.label,
                 f"Could not reach {adapter.label} ({exc}). Nothing was submitted; try again shortly.",
@@ -168,10 +174,10 @@ class Submitter:
                 row, f"The submit to {adapter.label} was sent but no answer came back ({exc})"
             )
             return None
-        return await self._record_answer(adapter, adapter.read_submit(response), row)
+        return await self._record_answer(adapter, adapter.read_submit(response), row, allowance)
 
     async def _record_answer(
-        self, adapter: ProviderAdapter, answer: SubmitAnswer, row: int
+        self, adapter: ProviderAdapter, answer: SubmitAnswer, row: int, allowance: Allowance
     ) -> TaskHandle | None:
         match answer:
             case SubmitAccepted(task_id=task_id):
@@ -182,12 +188,18 @@ class Submitter:
                 log.info("submitted %s", handle)
                 return handle
             case SubmitRefused(error=error):
-                await self.journal.mark_rejected(row, error.message)
+                await self._not_sent(row, error.message, allowance)
                 raise error
             case SubmitUnclear(reason=reason):
                 await self.journal.mark_unknown(row, reason)
                 log.warning("submit outcome unknown: %s", reason)
                 return None
+
+    async def _not_sent(self, row: int, reason: str, allowance: Allowance) -> None:
+        """Nothing went out (or the provider refused it): the claim is closed as such, and the
+        caller's allowance is kept whole."""
+        await self.journal.mark_rejected(row, reason)
+        allowance.not_sent()
 
     async def _row(self, row: int) -> JournalRecord:
         record = await self.journal.get_row(row)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import anyio
@@ -51,6 +51,10 @@ class Spend:
             if cap is not None
         ]
         return min(caps, key=lambda cap: cap[1]) if caps else None
+
+    def without(self, amount: float) -> Spend:
+        """The spend before a job of `amount` counted in it today."""
+        return replace(self, today=self.today - amount, month=self.month - amount)
 
     def summary(self) -> str:
         parts = [_part("today (UTC day)", self.today, self.daily_cap, self.currency)]
@@ -104,6 +108,18 @@ class Budget:
             yield
         finally:
             self._reserved -= amount
+
+    async def refuse_if_past_a_cap(self, cost: Cost) -> None:
+        """For a job whose claim is journaled (so counted in the spend) but that was admitted as
+        spending nothing: refuse it, as `reserve` would have, if the budget could not take it."""
+        amount = cost.estimate or 0.0
+        if not self.capped or amount <= 0:
+            return
+        async with self._lock:
+            before = (await self.spend()).without(amount)
+            left = before.left()
+            if left is not None and amount > left - self._reserved:
+                raise BudgetExceeded(_refusal(cost, before, left - self._reserved))
 
     def _counted(self, record: JournalRecord) -> float:
         if record.state in FREE_STATES:

@@ -69,6 +69,11 @@ class Spending:
         async with self._budget.reserve(cost):
             yield
 
+    async def admit_after_all(self, cost: Cost) -> None:
+        """A job admitted as spending nothing (it was to return an identical task) that is new
+        after all, its claim journaled: BudgetExceeded if the budget cannot take it."""
+        await self._budget.refuse_if_past_a_cap(cost)
+
 
 # Jobs that end without a video are not billed (APIYI documents it; DashScope reports
 # video_count 0 for them): their cost is 0 once they end so.

@@ -13,6 +13,7 @@ from mcp import Client
 from mcp_types import CallToolResult
 
 from conftest import EDIT_ARGS, R2V_ARGS, VACE_ARGS, emulator_settings, text_of
+from test_hostile import journal_rows
 from wan_video_mcp.app import build_server
 from wan_video_mcp.emulator import Fault, RunningEmulator, TaskScript
 from wan_video_mcp.settings import Settings
@@ -20,7 +21,7 @@ from wan_video_mcp.settings import Settings
 pytestmark = pytest.mark.anyio
 
 # A submit the provider refuses this long after it arrives: an identical call elsewhere sees it in flight.
-REFUSED_AFTER_SECONDS = 1.5
+REFUSED_AFTER_SECONDS = 1.0
 
 
 async def recent(client: Client) -> list[dict[str, Any]]:
@@ -319,22 +320,31 @@ async def test_journal_survives_a_restart_and_still_prevents_a_double_charge(
 
 
 async def refused_at_one_claimed_at_another(
-    first: Client, second: Client, call: dict[str, Any]
+    emulator: RunningEmulator, first: Client, second: Client, call: dict[str, Any]
 ) -> tuple[CallToolResult, CallToolResult]:
     """`first` (one replica) submits `call`, which the provider refuses after a while (the fault
     is the test's); meanwhile `second` (another replica, same journal) gets the identical call:
-    it finds that submit in flight, so it expects to return its task, waits for it, and when it
-    is refused claims a new job of its own."""
+    it finds that submit in flight, so it expects to return its task, waits for it (a wait long
+    enough to see the refusal), and when it is refused claims a new job of its own."""
+    submits_before = emulator.state.count(call="submit")
     results: dict[str, CallToolResult] = {}
 
-    async def call_at(name: str, client: Client, delay: float) -> None:
-        await anyio.sleep(delay)
-        results[name] = await client.call_tool("generate_reference_video", call)
+    async def call_first() -> None:
+        results["first"] = await first.call_tool("generate_reference_video", call)
+
+    async def call_second_once_the_first_is_sent() -> None:
+        while emulator.state.count(call="submit") == submits_before:  # noqa: ASYNC110  (the emulator signals nothing)
+            await anyio.sleep(0.02)
+        results["second"] = await second.call_tool("generate_reference_video", {**call, "wait_seconds": 5})
 
     async with anyio.create_task_group() as calls:
-        calls.start_soon(call_at, "first", first, 0.0)
-        calls.start_soon(call_at, "second", second, REFUSED_AFTER_SECONDS / 3)
+        calls.start_soon(call_first)
+        calls.start_soon(call_second_once_the_first_is_sent)
     return results["first"], results["second"]
+
+
+def states_of(settings: Settings) -> list[str]:
+    return [str(row["state"]) for row in journal_rows(settings)]
 
 
 async def test_an_identical_task_that_falls_through_is_a_new_job_the_callers_limit_counts(
@@ -347,7 +357,7 @@ async def test_an_identical_task_that_falls_through_is_a_new_job_the_callers_lim
         Client(build_server(emulator_settings(emulator, tmp_path))) as first,
         Client(build_server(limited)) as second,
     ):
-        refused, claimed = await refused_at_one_claimed_at_another(first, second, call)
+        refused, claimed = await refused_at_one_claimed_at_another(emulator, first, second, call)
         another = await second.call_tool("generate_reference_video", {**call, "seed": 7})
 
     assert refused.is_error and not claimed.is_error, text_of(claimed)
@@ -359,15 +369,19 @@ async def test_an_identical_task_that_falls_through_is_a_new_job_the_budget_coun
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
     call = {**R2V_ARGS, "wait_seconds": 0}
-    async with Client(build_server(emulator_settings(emulator, tmp_path))) as first:
+    unbudgeted = emulator_settings(emulator, tmp_path)
+    async with Client(build_server(unbudgeted)) as first:
         priced = await first.call_tool("generate_reference_video", {**call, "dry_run": True})
         estimate = float((priced.structured_content or {})["cost"]["estimate"])
         earlier = await first.call_tool("generate_reference_video", {**call, "seed": 7})  # one job spent
         emulator.state.inject("dashscope", "submit", Fault("invalid", delay=REFUSED_AFTER_SECONDS))
         budgeted = emulator_settings(emulator, tmp_path, daily_budget=1.5 * estimate)
         async with Client(build_server(budgeted)) as second:
-            refused, claimed = await refused_at_one_claimed_at_another(first, second, call)
+            refused, claimed = await refused_at_one_claimed_at_another(emulator, first, second, call)
 
     assert not earlier.is_error and refused.is_error
     assert claimed.is_error and "WAN_MCP_DAILY_BUDGET" in text_of(claimed), text_of(claimed)
     assert emulator.state.count(call="submit") == 2  # the earlier job and the refused one
+    # The claim the budget refused is closed as not sent, not left to expire into "unknown".
+    states = states_of(unbudgeted)
+    assert len(states) == 3 and states.count("rejected") == 2 and "submitting" not in states

@@ -6,7 +6,7 @@ the budget, the journal, an upload, or the provider itself): no job, no charge."
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -31,17 +31,17 @@ class Allowance:
     unless the journal then records that nothing went out. Given back when the call ends
     otherwise: refused before sending (budget, upload, busy journal), or sent nowhere."""
 
-    def __init__(self, limiter: SubmitLimiter, caller: str | None, now: float) -> None:
+    def __init__(self, limiter: SubmitLimiter, caller: str | None, clock: Callable[[], float]) -> None:
         self._limiter = limiter
         self._caller = caller
-        self._now = now
+        self._clock = clock  # read when taken: that can be after a long upload
         self._taken = False
         self._counts = False
 
     def take(self) -> None:
         """One new job from the caller's allowance, or RateLimited."""
         if not self._taken:
-            self._limiter.admit(self._caller, self._now)
+            self._limiter.admit(self._caller, self._clock())
             self._taken = True
 
     def handed_over(self) -> None:
@@ -77,9 +77,9 @@ class SubmitLimiter:
         bucket.tokens -= 1
 
     @contextmanager
-    def allowance(self, caller: str | None, now: float) -> Generator[Allowance]:
+    def allowance(self, caller: str | None, clock: Callable[[], float]) -> Generator[Allowance]:
         """The call's allowance (see Allowance), settled when the block ends however it ends."""
-        allowance = Allowance(self, caller, now)
+        allowance = Allowance(self, caller, clock)
         try:
             yield allowance
         finally:

@@ -235,7 +235,7 @@ class VideoService:
         # processes the journal's claim does (see _claim). Waiting happens outside both.
         async with self._submit_locks.hold(key):
             identical = await self._submitter.identical(adapter, args, same, viewer)
-            with self._limiter.allowance(caller, self._clock.now()) as allowance:
+            with self._limiter.allowance(caller, self._clock.now) as allowance:
                 if identical is None:
                     allowance.take()
                 # The budget holds this call's estimate until its claim is journaled (counted there).
@@ -282,13 +282,11 @@ class VideoService:
         or its claim is closed unsent."""
         try:
             allowance.take()
-            await self.spending.admit_after_all(cost)
-        except WanError as refusal:
-            await self.journal.mark_rejected(row, refusal.message)
-            raise
-        except anyio.get_cancelled_exc_class():
-            with anyio.CancelScope(shield=True):  # not left to expire into an "unknown outcome"
-                await self.journal.mark_rejected(row, CANCELLED_BEFORE_SENDING)
+            await self.spending.admit_after_all(cost, await self._row(row))
+        except BaseException as refusal:
+            # Closed now, whatever stopped it: not left to expire into an "unknown outcome".
+            with anyio.CancelScope(shield=True):
+                await self.journal.mark_rejected(row, _why_not_sent(refusal))
             raise
 
     async def get_task(
@@ -557,3 +555,11 @@ class VideoService:
         finally:
             self._downloads.pop(str(handle), None)
             done.set()
+
+
+def _why_not_sent(refusal: BaseException) -> str:
+    if isinstance(refusal, WanError):
+        return refusal.message
+    if isinstance(refusal, anyio.get_cancelled_exc_class()):
+        return CANCELLED_BEFORE_SENDING
+    return f"Not sent: checking the new job against the limits failed ({type(refusal).__name__})."

@@ -109,14 +109,16 @@ class Budget:
         finally:
             self._reserved -= amount
 
-    async def refuse_if_past_a_cap(self, cost: Cost) -> None:
-        """For a job whose claim is journaled (so counted in the spend) but that was admitted as
-        spending nothing: refuse it, as `reserve` would have, if the budget could not take it."""
+    async def refuse_if_past_a_cap(self, cost: Cost, claimed_at: datetime) -> None:
+        """For a job claimed (so counted in the spend) at `claimed_at` but admitted as spending
+        nothing: refuse it, as `reserve` would have, if the budget could not take it. The spend
+        is the one of the day and month it is counted in (a check just past midnight UTC must
+        not take it out of a day it is not in)."""
         amount = cost.estimate or 0.0
         if not self.capped or amount <= 0:
             return
         async with self._lock:
-            before = (await self.spend()).without(amount)
+            before = (await self.spend(claimed_at)).without(amount)
             left = before.left()
             if left is not None and amount > left - self._reserved:
                 raise BudgetExceeded(_refusal(cost, before, left - self._reserved))

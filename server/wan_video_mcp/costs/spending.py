@@ -69,10 +69,10 @@ class Spending:
         async with self._budget.reserve(cost):
             yield
 
-    async def admit_after_all(self, cost: Cost) -> None:
+    async def admit_after_all(self, cost: Cost, claimed: JournalRecord) -> None:
         """A job admitted as spending nothing (it was to return an identical task) that is new
-        after all, its claim journaled: BudgetExceeded if the budget cannot take it."""
-        await self._budget.refuse_if_past_a_cap(cost)
+        after all, `claimed` in the journal: BudgetExceeded if the budget cannot take it."""
+        await self._budget.refuse_if_past_a_cap(cost, claimed.submitted_at)
 
 
 # Jobs that end without a video are not billed (APIYI documents it; DashScope reports

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -385,3 +386,39 @@ async def test_an_identical_task_that_falls_through_is_a_new_job_the_budget_coun
     # The claim the budget refused is closed as not sent, not left to expire into "unknown".
     states = states_of(unbudgeted)
     assert len(states) == 3 and states.count("rejected") == 2 and "submitting" not in states
+
+
+async def write_to_the_journal_for(settings: Settings, seconds: float) -> None:
+    """Another process holding the journal's write lock for `seconds`."""
+    writer = sqlite3.connect(settings.journal_path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        await anyio.sleep(seconds)
+        writer.execute("ROLLBACK")
+    finally:
+        writer.close()
+
+
+async def test_a_call_cancelled_while_its_claim_waits_to_be_written_leaves_no_claim_open(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """The journal busy for a moment (another process writing) and the call cancelled while its
+    claim waits to be written: the claim is written once the journal is free, then closed as not
+    sent -- not left "submitting" to expire into an unknown outcome that an identical call would
+    have to be forced past. Nothing is sent for the cancelled call; the identical call submits.
+    (Here the claim's own call drives the journal's worker; when another call's trip carries it,
+    `submitting._seen_through` keeps it waiting for the write the same way.)"""
+    settings = emulator_settings(emulator, tmp_path)
+    call = {**R2V_ARGS, "wait_seconds": 0}
+    async with Client(build_server(settings)) as client:
+        await client.call_tool("generate_reference_video", {**call, "dry_run": True})  # the journal is open
+        async with anyio.create_task_group() as busy:
+            busy.start_soon(write_to_the_journal_for, settings, 1.0)
+            await anyio.sleep(0.1)
+            with anyio.move_on_after(0.5):  # cancelled (the client then waits for the server's end)
+                await client.call_tool("generate_reference_video", call)
+        again = await client.call_tool("generate_reference_video", call)
+
+    assert (again.structured_content or {})["status"] in {"queued", "running", "succeeded"}
+    assert emulator.state.count(call="submit") == 1  # the identical call's
+    assert sorted(states_of(settings)) == ["queued", "rejected"]

@@ -6,6 +6,7 @@ a blind retry)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
 
@@ -87,7 +88,7 @@ class Submitter:
             lease=timedelta(seconds=self._transport.total_seconds + LEASE_MARGIN),
         )
         for _ in range(CLAIM_ROUNDS):
-            found = await claim()
+            found = await _seen_through(claim)
             if found.existing is None or found.existing.state != "submitting":
                 return found
             settled = await self._await_claim(found.existing, deadline)
@@ -95,7 +96,7 @@ class Submitter:
                 return Claim(existing=settled)
             # Refused: nothing was created. Claim again -- through the journal, so that of
             # several callers that waited for it, one submits and the others wait for that.
-        return await claim()
+        return await _seen_through(claim)
 
     async def identical(
         self, adapter: ProviderAdapter, args: GeneratingArgs, same: GeneratingArgs, viewer: str | None = None
@@ -205,3 +206,12 @@ class Submitter:
         record = await self.journal.get_row(row)
         assert record is not None, "the row was written before the submit"
         return record
+
+
+async def _seen_through(claim: Callable[[], Awaitable[Claim]]) -> Claim:
+    """The journal's claim, seen through even when the call is cancelled meanwhile: a claim
+    written after its caller left would stay "submitting" and expire into an unknown outcome
+    (which an identical call must then be forced past). Seen through, the cancel lands at the
+    submit's turn, which closes the claim as not sent."""
+    with anyio.CancelScope(shield=True):
+        return await claim()

@@ -213,5 +213,8 @@ async def _seen_through(claim: Callable[[], Awaitable[Claim]]) -> Claim:
     written after its caller left would stay "submitting" and expire into an unknown outcome
     (which an identical call must then be forced past). Seen through, the cancel lands at the
     submit's turn, which closes the claim as not sent."""
+    found: Claim | None = None
     with anyio.CancelScope(shield=True):
-        return await claim()
+        found = await claim()
+    assert found is not None, "a shielded scope ends only when the claim does"
+    return found

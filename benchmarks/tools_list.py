@@ -5,7 +5,8 @@ on the transport), then prints per tool the bytes a model reads (name, title,
 description, input schema, annotations) and the output schema, and the totals per
 input parameter. For comparison it also prints the same tools with pydantic's own
 schemas (titles, `anyOf` with null, `$defs`, every description) -- what the SDK would
-send without our compaction.
+send without our compaction -- and the same tools with no description or title at all: the
+floor the schemas' structure sets.
 
     python benchmarks/tools_list.py
 """
@@ -69,6 +70,23 @@ def report(tools: list[dict[str, Any]]) -> None:
         f"{raw_total / parameters:.0f} B per parameter"
     )
     print(f"ratio served / pydantic's: {total / raw_total:.2f}")
+    floor = size({"tools": [without_prose(tool) for tool in tools]})
+    print(
+        f"with no description or title anywhere (tools, parameters, results): {floor / parameters:.0f} B "
+        "per parameter -- the floor set by the schemas' structure (enums, ranges, defaults, output schemas)"
+    )
+
+
+def without_prose(value: Any) -> Any:
+    """`value` with every description and title taken out, at any depth (a parameter named
+    "title" would go too; none is)."""
+    if isinstance(value, dict):
+        return {
+            key: without_prose(item) for key, item in value.items() if key not in ("description", "title")
+        }
+    if isinstance(value, list):
+        return [without_prose(item) for item in value]
+    return value
 
 
 async def main() -> None:

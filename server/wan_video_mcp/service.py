@@ -23,7 +23,6 @@ from wan_video_mcp.errors import (
     SubmitOutcomeUnknown,
     TaskNotFound,
     UnknownTaskStatus,
-    WanError,
 )
 from wan_video_mcp.inflight import status_queries
 from wan_video_mcp.journal import Claim, Journal, JournalRecord, fingerprint
@@ -42,7 +41,7 @@ from wan_video_mcp.ratelimits import Allowance, SubmitLimiter
 from wan_video_mcp.results import LINK_EXPIRED_NOTE, SAVING_NOTE, LiveFacts, task_result
 from wan_video_mcp.settings import Settings
 from wan_video_mcp.staging import Stager, after_uploads, with_content_hashes
-from wan_video_mcp.submitting import CANCELLED_BEFORE_SENDING, Submitter
+from wan_video_mcp.submitting import Submitter
 from wan_video_mcp.tasks import TYPICAL_RUN_SECONDS, TaskHandle, TaskResult, TaskSnapshot, TaskState, utc_now
 from wan_video_mcp.waiting import (
     QUERY_TIMED_OUT,
@@ -284,9 +283,7 @@ class VideoService:
             allowance.take()
             await self.spending.admit_after_all(cost, await self._row(row))
         except BaseException as refusal:
-            # Closed now, whatever stopped it: not left to expire into an "unknown outcome".
-            with anyio.CancelScope(shield=True):
-                await self.journal.mark_rejected(row, _why_not_sent(refusal))
+            await self._submitter.close_unsent(row, refusal)  # whatever stopped it
             raise
 
     async def get_task(
@@ -555,11 +552,3 @@ class VideoService:
         finally:
             self._downloads.pop(str(handle), None)
             done.set()
-
-
-def _why_not_sent(refusal: BaseException) -> str:
-    if isinstance(refusal, WanError):
-        return refusal.message
-    if isinstance(refusal, anyio.get_cancelled_exc_class()):
-        return CANCELLED_BEFORE_SENDING
-    return f"Not sent: checking the new job against the limits failed ({type(refusal).__name__})."

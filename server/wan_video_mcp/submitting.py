@@ -153,10 +153,17 @@ class Submitter:
         into an "unknown outcome"."""
         try:
             return await self._in_flight.take(adapter.name)
-        except anyio.get_cancelled_exc_class():
-            with anyio.CancelScope(shield=True):
-                await self._not_sent(row, CANCELLED_BEFORE_SENDING, allowance)
+        except anyio.get_cancelled_exc_class() as cancelled:
+            await self.close_unsent(row, cancelled)
+            allowance.not_sent()
             raise
+
+    async def close_unsent(self, row: int, stopped_by: BaseException) -> None:
+        """Claimed `row` will not be sent (its call was cancelled, or refused before sending):
+        closed as such at once, even while cancelled, not left to expire into an "unknown
+        outcome" that an identical call would have to be forced past."""
+        with anyio.CancelScope(shield=True):
+            await self.journal.mark_rejected(row, _why_not_sent(stopped_by))
 
     async def _submit(
         self, adapter: ProviderAdapter, request: HttpRequest, row: int, allowance: Allowance
@@ -218,3 +225,11 @@ async def _seen_through(claim: Callable[[], Awaitable[Claim]]) -> Claim:
         found = await claim()
     assert found is not None, "a shielded scope ends only when the claim does"
     return found
+
+
+def _why_not_sent(stopped_by: BaseException) -> str:
+    if isinstance(stopped_by, WanError):
+        return stopped_by.message
+    if isinstance(stopped_by, anyio.get_cancelled_exc_class()):
+        return CANCELLED_BEFORE_SENDING
+    return f"Not sent: checking the new job against the limits failed ({type(stopped_by).__name__})."
